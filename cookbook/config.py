@@ -1,0 +1,205 @@
+"""Typed run configuration: dataclasses loaded from YAML, with dotted command-line overrides.
+
+The dataclasses are the schema. An unknown key, a value of the wrong type or one outside a field's
+`choices` fails with a ConfigError naming the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cookbook.errors import ConfigError
+
+
+def choice(default, *choices, doc: str = ""):
+    return field(default=default, metadata={"choices": choices, "doc": doc})
+
+
+@dataclass
+class ModelConfig:
+    # A model source: a name from `cookbook ls` (e.g. gemma-3-270m, tiny-gemma3), a local HF folder, or a hub id.
+    source: str = "gemma-3-270m"
+
+
+@dataclass
+class DataConfig:
+    train_file: str = ""
+    test_file: str = ""
+    max_train_samples: int = 0  # 0 = all
+    eval_samples: int = 24  # held-out rows used for eval loss during training
+    max_seq_len: int = 256
+
+
+@dataclass
+class PeftConfig:
+    # `auto` lets the domain recipe pick (telecom: qlora where bitsandbytes runs 4-bit, else lora).
+    method: str = "auto"
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.05
+    target_modules: list[str] = field(default_factory=list)  # empty = the architecture's defaults
+    num_virtual_tokens: int = 20  # prompt tuning only
+
+
+@dataclass
+class TrainConfig:
+    max_steps: int = 100
+    batch_size: int = 8
+    grad_accum: int = 1
+    lr: float = 2e-4
+    warmup_ratio: float = 0.05
+    weight_decay: float = 0.0
+    save_steps: int = 25
+    eval_steps: int = 50
+    logging_steps: int = 5
+    seed: int = 42
+    # chunked: loss on completion tokens only, logits computed in chunks and never for the whole batch.
+    # standard: the library's forward (full logits), as a plain TRL script does.
+    loss: str = choice("chunked", "chunked", "standard")
+    loss_chunk_size: int = 256
+    group_by_length: bool = True
+    gradient_checkpointing: bool = False
+    resume: str = choice("auto", "auto", "always", "never")
+
+
+@dataclass
+class EvalConfig:
+    max_samples: int = 0  # 0 = the whole test split
+    max_new_tokens: int = 96
+    batch_size: int = 16
+
+
+@dataclass
+class RunConfig:
+    domain: str = ""
+    output_dir: str = ""  # empty = runs/<domain>/<timestamp>/
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    peft: PeftConfig = field(default_factory=PeftConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list of {_type_name(item_tp)}, got {value!r}")
+        return [_coerce(v, item_tp, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return None if value is None else _coerce(value, args[0], key)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise ConfigError(f"{key}: expected a string, got {value!r}")
+    raise ConfigError(f"{key}: unsupported type {tp}")
+
+
+def from_dict(cls, data: dict, prefix: str = ""):
+    """Build dataclass `cls` from a plain dict, checking keys, types and choices."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown key '{prefix}{unknown[0]}'; valid keys: {', '.join(prefix + k for k in fields)}")
+    kwargs = {}
+    for name, value in data.items():
+        tp, key = hints[name], prefix + name
+        if dataclasses.is_dataclass(tp):
+            kwargs[name] = from_dict(tp, value or {}, key + ".")
+            continue
+        value = _coerce(value, tp, key)
+        allowed = fields[name].metadata.get("choices")
+        if allowed and value not in allowed:
+            raise ConfigError(f"{key}: '{value}' is not allowed; valid: {', '.join(allowed)}")
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def to_dict(cfg) -> dict:
+    return dataclasses.asdict(cfg)
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """['train.lr=1e-4', 'peft.method=lora'] -> nested dict, values parsed as YAML scalars."""
+    out: dict = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"override '{item}' must look like section.key=value")
+        dotted, raw = item.split("=", 1)
+        value = yaml.safe_load(raw) if raw != "" else ""
+        node = out
+        *parents, last = dotted.strip().split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"override '{item}' conflicts with another override")
+        node[last] = value
+    return out
+
+
+def deep_merge(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for k, v in extra.items():
+        merged[k] = deep_merge(merged[k], v) if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
+    return merged
+
+
+def read_yaml(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}".splitlines()[0]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping")
+    return data
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Load a recipe YAML (optionally `base: other.yaml` relative to it) and apply dotted overrides."""
+    data = read_yaml(path)
+    base = data.pop("base", None)
+    if base:
+        data = deep_merge(read_yaml(Path(path).parent / base), data)
+        data.pop("base", None)
+    data = deep_merge(data, parse_overrides(overrides or []))
+    try:
+        return from_dict(RunConfig, data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def save_config(cfg: RunConfig, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")

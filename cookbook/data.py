@@ -1,0 +1,49 @@
+"""Validated JSONL loading. Every problem is reported as `file:line: field: problem` before any training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cookbook.errors import DataError
+
+
+def load_jsonl(path: str | Path, schema: dict[str, type], check=None) -> list[dict]:
+    """Read `path`, checking each row has every field in `schema`, of that type, and non-empty.
+
+    `check(row)` may return `(field, problem)` for domain rules (e.g. an unknown label)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}:0: -: file not found")
+    rows = []
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{path}:{lineno}: -: not valid UTF-8 (byte {raw[exc.start]:#04x} at column "
+                                f"{exc.start + 1})") from None
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}:{lineno}: -: invalid JSON ({exc.msg} at column {exc.colno})") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}:{lineno}: -: expected a JSON object, got {type(row).__name__}")
+            for field, tp in schema.items():
+                if field not in row:
+                    raise DataError(f"{path}:{lineno}: {field}: missing")
+                value = row[field]
+                if not isinstance(value, tp) or isinstance(value, bool) and tp is not bool:
+                    raise DataError(f"{path}:{lineno}: {field}: expected {tp.__name__}, got "
+                                    f"{type(value).__name__}")
+                if isinstance(value, str) and not value.strip():
+                    raise DataError(f"{path}:{lineno}: {field}: empty")
+            problem = check(row) if check else None
+            if problem:
+                raise DataError(f"{path}:{lineno}: {problem[0]}: {problem[1]}")
+            rows.append(row)
+    if not rows:
+        raise DataError(f"{path}:0: -: no rows")
+    return rows

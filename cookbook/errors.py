@@ -1,0 +1,21 @@
+"""Errors a user can act on: printed as one line by the CLI, never as a traceback."""
+
+
+class CookbookError(Exception):
+    """A problem with the user's input or environment. `exit_code` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class ConfigError(CookbookError):
+    exit_code = 2
+
+
+class DataError(CookbookError):
+    """Malformed data. The message reads `file:line: field: problem`."""
+
+    exit_code = 2
+
+
+class ModelSourceError(CookbookError):
+    exit_code = 3

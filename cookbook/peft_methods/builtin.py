@@ -1,0 +1,85 @@
+"""peft's own methods, registered under the names recipes use: lora, qlora, dora, ia3, prompt_tuning, adalora."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from cookbook.config import PeftConfig
+from cookbook.registry import Registry
+
+# Linear projections per architecture (model_type). "All linear projections" is QLoRA's recipe.
+ARCH_TARGETS = {
+    "gemma3_text": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    "gemma3": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    "qwen2": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    "phi3": ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"],
+}
+IA3_FEEDFORWARD = {"gemma3_text": ["down_proj"], "gemma3": ["down_proj"], "llama": ["down_proj"],
+                   "qwen2": ["down_proj"], "phi3": ["down_proj"]}
+
+
+@dataclass
+class PeftMethod:
+    build: Callable  # (PeftConfig, model_type, total_steps) -> peft.PeftConfig
+    description: str
+    quantize_4bit: bool = False  # load the base in 4-bit NF4 before adding the adapter
+
+
+PEFT_METHODS: Registry[PeftMethod] = Registry("PEFT method")
+
+
+def target_modules_for(cfg: PeftConfig, model_type: str) -> list[str] | str:
+    if cfg.target_modules:
+        return list(cfg.target_modules)
+    return ARCH_TARGETS.get(model_type, "all-linear")
+
+
+def _lora(cfg: PeftConfig, model_type: str, total_steps: int, **extra):
+    from peft import LoraConfig
+
+    return LoraConfig(task_type="CAUSAL_LM", r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
+                      target_modules=target_modules_for(cfg, model_type), **extra)
+
+
+def _dora(cfg, model_type, total_steps):
+    return _lora(cfg, model_type, total_steps, use_dora=True)
+
+
+def _ia3(cfg, model_type, total_steps):
+    from peft import IA3Config
+
+    ff = IA3_FEEDFORWARD.get(model_type, [])
+    targets = cfg.target_modules or (["k_proj", "v_proj", *ff] if ff else "all-linear")
+    return IA3Config(task_type="CAUSAL_LM", target_modules=targets,
+                     feedforward_modules=[m for m in ff if m in targets] if ff else None)
+
+
+def _prompt_tuning(cfg, model_type, total_steps):
+    from peft import PromptTuningConfig
+
+    return PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=cfg.num_virtual_tokens)
+
+
+def _adalora(cfg, model_type, total_steps):
+    from peft import AdaLoraConfig
+
+    # AdaLoRA starts at init_r and prunes to target_r over the middle of training.
+    steps = max(total_steps, 10)
+    return AdaLoraConfig(task_type="CAUSAL_LM", init_r=cfg.r + 4, target_r=cfg.r, lora_alpha=cfg.alpha,
+                         lora_dropout=cfg.dropout, target_modules=target_modules_for(cfg, model_type),
+                         total_step=steps, tinit=steps // 10, tfinal=steps // 5)
+
+
+PEFT_METHODS.register("lora")(PeftMethod(_lora, "LoRA on the architecture's linear projections"))
+PEFT_METHODS.register("qlora")(PeftMethod(_lora, "LoRA on every linear projection of a 4-bit NF4 base "
+                                           "(double quantization, bitsandbytes)", quantize_4bit=True))
+PEFT_METHODS.register("dora")(PeftMethod(_dora, "weight-decomposed LoRA (magnitude + direction)"))
+PEFT_METHODS.register("ia3")(PeftMethod(_ia3, "(IA)3: learned rescaling of keys, values and FFN inputs"))
+PEFT_METHODS.register("prompt_tuning")(PeftMethod(_prompt_tuning, "trainable soft-prompt embeddings"))
+PEFT_METHODS.register("adalora")(PeftMethod(_adalora, "LoRA with an SVD-style adaptive rank budget"))
+
+
+def build_peft_config(cfg: PeftConfig, method: str, model_type: str, total_steps: int):
+    return PEFT_METHODS.get(method).build(cfg, model_type, total_steps)

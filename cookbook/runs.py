@@ -1,0 +1,69 @@
+"""The run directory contract: adapter/, config.yaml, metrics.json, README.md (run card)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from cookbook.config import RunConfig
+
+METRIC_KEYS = ["domain", "method", "base_model", "trainable_params", "total_params", "train_runtime_s",
+               "peak_rss_mb", "train_tokens_per_s", "train_loss_first", "train_loss_last", "eval_loss", "steps",
+               "completed"]
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def run_dir_for(cfg: RunConfig) -> Path:
+    if cfg.output_dir:
+        return Path(cfg.output_dir)
+    return Path("runs") / cfg.domain / time.strftime("%Y%m%d-%H%M%S")
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Atomic write: a reader never sees half a file, a kill never leaves one."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else {}
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def write_run_card(run_dir: Path, metrics: dict, cfg: RunConfig, notes: list[str]) -> None:
+    rows = "\n".join(f"| {k} | {_fmt(metrics.get(k, ''))} |" for k in METRIC_KEYS)
+    extra = "\n".join(f"- {n}" for n in notes)
+    text = f"""# Run card: {cfg.domain} / {metrics.get('method')}
+
+- Base model: `{metrics.get('base_model')}` — {metrics.get('model_source', '')}
+- Weights SHA-256: `{metrics.get('weights_sha256', '')}`
+- Data: {metrics.get('train_examples')} training examples from `{cfg.data.train_file}`, {metrics.get('eval_examples')}
+  held-out examples for eval loss from `{cfg.data.test_file}`
+- Method: {metrics.get('method')} (r={cfg.peft.r}, alpha={cfg.peft.alpha}, dropout={cfg.peft.dropout});
+  {_fmt(metrics.get('trainable_params'))} trainable of {_fmt(metrics.get('total_params'))} parameters
+- Training: {metrics.get('steps')} steps, batch {cfg.train.batch_size} x accumulation {cfg.train.grad_accum},
+  lr {cfg.train.lr}, loss `{cfg.train.loss}`, seed {cfg.train.seed}
+- Device: {metrics.get('device', '')}
+
+{extra}
+
+| metric | value |
+|---|---|
+{rows}
+
+Full configuration: `config.yaml`. Adapter: `adapter/` (load with `PeftModel.from_pretrained`).
+"""
+    (run_dir / "README.md").write_text(text, encoding="utf-8")

@@ -1,0 +1,99 @@
+"""Causal-LM loss on completion tokens only, computed in row chunks so the (tokens x vocab) logits never exist
+for the whole batch.
+
+With Gemma 3's 262k vocabulary the output layer is most of a small model's compute and memory. A plain
+forward (and TRL's fused head on CPU) projects every position, prompt and padding included; this loss
+projects only positions whose next-token label is kept, `chunk_rows` at a time, and recomputes each chunk in
+backward instead of storing it.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import torch
+from transformers.modeling_outputs import CausalLMOutputWithPast
+
+
+class _ChunkedCrossEntropy(torch.autograd.Function):
+    """Sum of -log p(target) over rows of `hidden`, logits = softcap(hidden @ weight.T * scale)."""
+
+    @staticmethod
+    def forward(ctx, hidden, weight, targets, chunk_rows: int, softcap, scale: float):
+        total = hidden.new_zeros(())
+        lse_parts = []
+        for start in range(0, hidden.shape[0], chunk_rows):
+            logits = _logits(hidden[start:start + chunk_rows], weight, softcap, scale)
+            lse = torch.logsumexp(logits, dim=-1)
+            picked = logits.gather(1, targets[start:start + chunk_rows, None]).squeeze(1)
+            total += (lse - picked).sum()
+            lse_parts.append(lse)
+        ctx.save_for_backward(hidden, weight, targets, torch.cat(lse_parts) if lse_parts else hidden.new_zeros(0))
+        ctx.chunk_rows, ctx.softcap, ctx.scale = chunk_rows, softcap, scale
+        return total
+
+    @staticmethod
+    def backward(ctx, grad_total):
+        hidden, weight, targets, lse = ctx.saved_tensors
+        need_h, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        grad_h = torch.zeros_like(hidden) if need_h else None
+        grad_w = torch.zeros_like(weight) if need_w else None
+        for start in range(0, hidden.shape[0], ctx.chunk_rows):
+            h = hidden[start:start + ctx.chunk_rows]
+            raw = h @ weight.t()
+            z = raw * ctx.scale
+            if ctx.softcap:
+                t = torch.tanh(z / ctx.softcap)
+                logits = t * ctx.softcap
+            else:
+                logits = z
+            g = torch.exp(logits - lse[start:start + ctx.chunk_rows, None])  # softmax
+            g.scatter_add_(1, targets[start:start + ctx.chunk_rows, None],
+                           torch.full((h.shape[0], 1), -1.0, dtype=g.dtype, device=g.device))
+            g *= grad_total
+            if ctx.softcap:
+                g *= 1 - t * t
+            g *= ctx.scale
+            if need_h:
+                grad_h[start:start + ctx.chunk_rows] = g @ weight
+            if need_w:
+                grad_w += g.t() @ h
+        return grad_h, grad_w, None, None, None, None
+
+
+def _logits(h, weight, softcap, scale):
+    z = (h @ weight.t()) * scale
+    return torch.tanh(z / softcap) * softcap if softcap else z
+
+
+def chunked_cross_entropy(hidden, weight, targets, chunk_rows=256, softcap=None, scale=1.0):
+    """Summed token NLL; equals F.cross_entropy(logits, targets, reduction='sum') without full logits."""
+    return _ChunkedCrossEntropy.apply(hidden, weight, targets, chunk_rows, softcap, scale)
+
+
+def add_completion_loss_head(model, chunk_rows: int = 256) -> None:
+    """Patch `model.forward` (a *ForCausalLM) so `model(..., labels=l, completion_loss=True)` returns the chunked
+    completion-only loss. Called through PEFT and DDP wrappers, so gradient sync and prompt tuning still work."""
+    original_forward = model.forward
+    text_config = model.config.get_text_config()
+    softcap = getattr(text_config, "final_logit_softcapping", None)
+    scale = getattr(text_config, "logit_scale", None) or 1.0
+
+    @functools.wraps(type(model).forward)
+    def forward(self, *args, completion_loss=False, labels=None, num_items_in_batch=None, **kwargs):
+        if not completion_loss:
+            if labels is not None:
+                kwargs["labels"] = labels
+            return original_forward(*args, **kwargs)
+        kwargs["use_cache"] = False
+        kwargs.pop("fused_lm_head", None)
+        hidden = self.base_model(*args, **kwargs).last_hidden_state[:, :-1]
+        targets = labels[:, 1:]
+        keep = targets != -100
+        weight = self.get_output_embeddings().weight
+        total = chunked_cross_entropy(hidden[keep], weight, targets[keep], chunk_rows, softcap, scale)
+        denom = keep.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
+        return CausalLMOutputWithPast(loss=total / denom)
+
+    model.forward = types.MethodType(forward, model)

