@@ -1,0 +1,60 @@
+# Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
+# Variables: DOMAIN CONFIG MODEL METHOD MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DOMAIN ?= telecom
+CONFIG ?= default
+LAUNCHER ?= python
+NPROC ?= 2
+ACCEL_CONFIG ?= ddp_cpu
+PORT ?= 7860
+TEST_ARGS ?=
+
+RESUME_OVERRIDE := $(if $(filter 1 yes true,$(RESUME)),train.resume=always,$(if $(filter 0 no false,$(RESUME)),train.resume=never))
+OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(METHOD)) \
+  $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(if $(OUTPUT),output_dir=$(OUTPUT)) $(RESUME_OVERRIDE) $(ARGS)
+
+.PHONY: setup finetune eval demo bench test test-all lint clean ls
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+ls: setup
+	$(BIN)/cookbook ls
+
+finetune: setup
+ifeq ($(LAUNCHER),accelerate)
+	$(BIN)/accelerate launch --config_file configs/accelerate/$(ACCEL_CONFIG).yaml --num_processes $(NPROC) \
+	  -m cookbook.cli train $(DOMAIN) --config $(CONFIG) $(OVERRIDES)
+else
+	$(BIN)/cookbook train $(DOMAIN) --config $(CONFIG) $(OVERRIDES)
+endif
+
+eval: setup
+	$(BIN)/cookbook eval $(DOMAIN) --run "$(RUN)" $(ARGS)
+
+demo: setup
+	$(BIN)/cookbook demo $(DOMAIN) --run "$(RUN)" --port $(PORT)
+
+bench: setup
+	$(BIN)/cookbook bench $(ARGS)
+
+test: setup
+	$(BIN)/python -m pytest $(TEST_ARGS)
+
+test-all: setup
+	$(BIN)/python -m pytest -m "" $(TEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check cookbook domains judges apps tests
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache build *.egg-info

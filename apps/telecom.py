@@ -1,0 +1,25 @@
+"""Telecom assistant demo: `make demo DOMAIN=telecom RUN=runs/telecom/<timestamp>`."""
+
+from __future__ import annotations
+
+import argparse
+
+from apps.side_by_side import build_app
+from cookbook.inference import load_run
+from domains.telecom import prompts
+
+
+def main(run_dir: str, host: str = "127.0.0.1", port: int = 7860) -> None:
+    tm = load_run(run_dir)
+    app = build_app(tm, "Telecom assistant", prompts.SYSTEM, prompts.DEMO_QUESTIONS)
+    print(f"[cookbook] demo on http://{host}:{port}", flush=True)
+    app.launch(server_name=host, server_port=port, show_error=True)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=7860)
+    a = ap.parse_args()
+    main(a.run, a.host, a.port)
