@@ -63,7 +63,7 @@ class TrainConfig:
     # chunked: loss on completion tokens only, logits computed in chunks and never for the whole batch.
     # standard: the library's forward (full logits), as a plain TRL script does.
     loss: str = choice("chunked", "chunked", "standard")
-    loss_chunk_size: int = 256
+    loss_chunk_size: int = 128
     group_by_length: bool = True
     gradient_checkpointing: bool = False
     resume: str = choice("auto", "auto", "always", "never")
@@ -114,6 +114,11 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads `1e-4` (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
         raise ConfigError(f"{key}: expected a number, got {value!r}")
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):

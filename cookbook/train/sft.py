@@ -6,6 +6,7 @@ multi-process through `accelerate launch`. Writes the run directory contract (co
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -20,7 +21,7 @@ from cookbook.models.resolve import ResolvedModel, load_model, load_tokenizer, r
 from cookbook.peft_methods import PEFT_METHODS, build_peft_config
 from cookbook.recipes import Recipe
 from cookbook.runs import is_main_process, read_json, write_json, write_run_card
-from cookbook.train.trainer import CookbookSFTTrainer, ProgressCallback, last_checkpoint
+from cookbook.train.trainer import CookbookSFTTrainer, FaultInjectionCallback, ProgressCallback, last_checkpoint
 
 PROGRESS_FILE = "cookbook_progress.json"
 
@@ -137,6 +138,8 @@ def train_sft(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     progress = ProgressCallback(previous, PROGRESS_FILE)
     progress.trainer = trainer
     trainer.add_callback(progress)
+    if os.environ.get("COOKBOOK_FAULT"):
+        trainer.add_callback(FaultInjectionCallback(os.environ["COOKBOOK_FAULT"]))
     t0 = time.time()
     trainer.train(resume_from_checkpoint=resume_from)
     segment = time.time() - t0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -62,3 +64,16 @@ class ProgressCallback(TrainerCallback):
         }
         if ckpt.is_dir():
             (ckpt / self.filename).write_text(json.dumps(data), encoding="utf-8")
+
+
+class FaultInjectionCallback(TrainerCallback):
+    """Test hook: `COOKBOOK_FAULT=STEP:SIGNAL` sends SIGNAL (KILL, INT, TERM) to this process right after the
+    checkpoint of STEP is saved, so tests can prove an interrupted run resumes and is never marked completed."""
+
+    def __init__(self, spec: str):
+        step, _, sig = spec.partition(":")
+        self.step, self.signal = int(step), getattr(signal, f"SIG{sig or 'KILL'}")
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step >= self.step:
+            os.kill(os.getpid(), self.signal)

@@ -1,6 +1,6 @@
 """Telecom prompts. The system line is folded into the user turn (Gemma has no system role)."""
 
-SYSTEM = "You are a telecom network engineer. Answer accurately and concisely in two to four sentences."
+SYSTEM = "Answer briefly as a telecom network engineer."
 
 DEMO_QUESTIONS = [
     "What does the UPF do in the 5G core?",

@@ -1,0 +1,148 @@
+"""`make bench`: our SFT trainer against a plain TRL SFTTrainer script on the same model, data and
+hyperparameters, each in its own process (so peak RSS is its own), written to reports/bench/sft.json.
+
+What differs is only what the cookbook adds: the chunked completion-only loss and length-grouped batches.
+Both run fp32 on CPU without gradient checkpointing (TRL's default bf16 is ~100x slower on these CPUs).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from cookbook.config import from_dict, parse_overrides
+from cookbook.paths import repo_root
+
+
+@dataclass
+class BenchSettings:
+    model: str = "gemma-3-270m"
+    method: str = "lora"
+    r: int = 16
+    alpha: int = 32
+    steps: int = 8
+    batch_size: int = 8
+    max_seq_len: int = 256
+    lr: float = 2e-4
+    seed: int = 42
+    output: str = "reports/bench/sft.json"
+
+
+def _examples(s: BenchSettings):
+    from cookbook.config import DataConfig
+    from domains.telecom.data import load_examples
+
+    return load_examples(DataConfig(), "train")[: s.steps * s.batch_size]
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_ours(s: BenchSettings, workdir: Path) -> dict:
+    from cookbook.config import DataConfig, PeftConfig, RunConfig, TrainConfig
+    from cookbook.models import resolve_model
+    from cookbook.recipes import get_recipe
+    from cookbook.train.sft import build_trainer
+
+    cfg = RunConfig(domain="telecom", data=DataConfig(max_train_samples=s.steps * s.batch_size, eval_samples=0,
+                                                      max_seq_len=s.max_seq_len),
+                    peft=PeftConfig(method=s.method, r=s.r, alpha=s.alpha, dropout=0.0),
+                    train=TrainConfig(max_steps=s.steps, batch_size=s.batch_size, lr=s.lr, save_steps=10**6,
+                                      logging_steps=1, seed=s.seed))
+    cfg.model.source = s.model
+    trainer, _, _ = build_trainer(cfg, get_recipe("telecom"), workdir, s.method, resolve_model(s.model))
+    rss_before = _rss_mb()
+    t0 = time.time()
+    trainer.train()
+    seconds = time.time() - t0
+    return {"train_s": seconds, "tokens": trainer.tokens_seen, "rss_before_train_mb": rss_before,
+            "losses": [h["loss"] for h in trainer.state.log_history if "loss" in h]}
+
+
+def run_plain_trl(s: BenchSettings, workdir: Path) -> dict:
+    """What a user would write with TRL alone: from_pretrained, LoraConfig, SFTConfig, SFTTrainer."""
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    from cookbook.models import resolve_model
+    from cookbook.models.chat_template import END, completion_text, render_prompt
+    from domains.telecom.prompts import SYSTEM
+
+    path = resolve_model(s.model).path
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    data = Dataset.from_list([{"prompt": render_prompt(e.prompt, SYSTEM), "completion": completion_text(e.reference)}
+                              for e in _examples(s)])
+    args = SFTConfig(output_dir=str(workdir), max_steps=s.steps, per_device_train_batch_size=s.batch_size,
+                     learning_rate=s.lr, lr_scheduler_type="cosine", warmup_steps=1, logging_steps=1,
+                     save_strategy="no", report_to=[], bf16=False, use_cpu=True, gradient_checkpointing=False,
+                     max_length=s.max_seq_len, eos_token=END, seed=s.seed)
+    peft_config = LoraConfig(task_type="CAUSAL_LM", r=s.r, lora_alpha=s.alpha, lora_dropout=0.0,
+                             target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                                             "down_proj"])
+    trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tok, peft_config=peft_config)
+    rss_before = _rss_mb()
+    t0 = time.time()
+    trainer.train()
+    seconds = time.time() - t0
+    tokens = max((h.get("num_tokens", 0) for h in trainer.state.log_history), default=0)
+    return {"train_s": seconds, "tokens": int(tokens), "rss_before_train_mb": rss_before,
+            "losses": [h["loss"] for h in trainer.state.log_history if "loss" in h]}
+
+
+def worker(kind: str, settings_json: str, out: str) -> None:
+    s = BenchSettings(**json.loads(settings_json))
+    with tempfile.TemporaryDirectory() as tmp:
+        result = (run_ours if kind == "ours" else run_plain_trl)(s, Path(tmp))
+    result["peak_rss_mb"] = _rss_mb()
+    result["tokens_per_s"] = result["tokens"] / result["train_s"]
+    Path(out).write_text(json.dumps(result))
+
+
+def run_sft_bench(overrides: list[str]) -> dict:
+    s = from_dict(BenchSettings, parse_overrides(overrides))
+    from cookbook.models import resolve_model
+
+    resolve_model(s.model)  # convert/cache once, outside both measured processes
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("baseline", "ours"):
+            out = Path(tmp) / f"{kind}.json"
+            print(f"[bench] running {kind} ({s.steps} steps, batch {s.batch_size}, {s.model})", file=sys.stderr)
+            proc = subprocess.run([sys.executable, "-m", "cookbook.bench", "ours" if kind == "ours" else "trl",
+                                   json.dumps(asdict(s)), str(out)], cwd=repo_root())
+            if proc.returncode != 0:
+                raise SystemExit(f"bench worker '{kind}' failed with exit code {proc.returncode}")
+            results[kind] = json.loads(out.read_text())
+    report = {
+        "benchmark": "sft", "date": time.strftime("%Y-%m-%d %H:%M"), "settings": asdict(s),
+        "machine": {"cpu_count": __import__("os").cpu_count(), "platform": platform.platform()},
+        "what": "ours = cookbook SFT (chunked completion-only loss, length-grouped batches); baseline = plain TRL "
+                "SFTTrainer script; tokens = non-padding input tokens; peak RSS = whole worker process",
+        "ours": results["ours"], "baseline": results["baseline"],
+        "tokens_per_s_ratio": results["ours"]["tokens_per_s"] / results["baseline"]["tokens_per_s"],
+        "peak_rss_ratio": results["ours"]["peak_rss_mb"] / results["baseline"]["peak_rss_mb"],
+    }
+    out = repo_root() / s.output if not Path(s.output).is_absolute() else Path(s.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"[bench] tokens/s ours {results['ours']['tokens_per_s']:.1f} vs baseline "
+          f"{results['baseline']['tokens_per_s']:.1f} (x{report['tokens_per_s_ratio']:.2f}); peak RSS ours "
+          f"{results['ours']['peak_rss_mb']:.0f} MB vs {results['baseline']['peak_rss_mb']:.0f} MB "
+          f"(x{report['peak_rss_ratio']:.2f}) -> {out}", file=sys.stderr)
+    return report
+
+
+if __name__ == "__main__":
+    worker(sys.argv[1], sys.argv[2], sys.argv[3])
