@@ -74,6 +74,9 @@ class EvalConfig:
     max_samples: int = 0  # 0 = the whole test split
     max_new_tokens: int = 96
     batch_size: int = 16
+    # Applied identically to base and tuned models: a small model decoding greedily loops otherwise.
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
 
 
 @dataclass

@@ -23,13 +23,16 @@ def evaluate_run(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     out_dir = run_dir / "eval"
     out_dir.mkdir(parents=True, exist_ok=True)
     report: dict = {"domain": recipe.name, "run": str(run_dir), "base_model": tm.base_model, "method": tm.method,
-                    "n_examples": len(examples), "max_new_tokens": cfg.eval.max_new_tokens, "systems": {}}
+                    "n_examples": len(examples), "max_new_tokens": cfg.eval.max_new_tokens,
+                    "repetition_penalty": cfg.eval.repetition_penalty,
+                    "no_repeat_ngram_size": cfg.eval.no_repeat_ngram_size, "systems": {}}
     answers = {}
     for name, use_adapter in (("base", False), ("tuned", True)):
         t0 = time.time()
         preds = generate(tm, questions, recipe.system_prompt, use_adapter=use_adapter,
                          max_new_tokens=cfg.eval.max_new_tokens, batch_size=cfg.eval.batch_size,
-                         desc=f"{name} answers")
+                         desc=f"{name} answers", repetition_penalty=cfg.eval.repetition_penalty,
+                         no_repeat_ngram_size=cfg.eval.no_repeat_ngram_size)
         scores = recipe.score(preds, examples)
         per_example = scores.pop("per_example")
         scores["generation_s"] = round(time.time() - t0, 1)

@@ -53,7 +53,8 @@ def _stop_ids(tokenizer) -> list[int]:
 
 @torch.inference_mode()
 def generate(tm: TunedModel, questions: list[str], system: str = "", use_adapter: bool = True,
-             max_new_tokens: int = 96, batch_size: int = 16, desc: str = "generating") -> list[str]:
+             max_new_tokens: int = 96, batch_size: int = 16, desc: str = "generating",
+             repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0) -> list[str]:
     """Greedy answers for `questions`, batched with left padding, cut at the first turn marker."""
     tok = tm.tokenizer
     tok.padding_side = "left"
@@ -64,7 +65,8 @@ def generate(tm: TunedModel, questions: list[str], system: str = "", use_adapter
         batch = tok(prompts[start:start + batch_size], return_tensors="pt", padding=True)
         batch = {k: v.to(tm.model.device) for k, v in batch.items()}
         kwargs = dict(max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=_stop_ids(tok),
-                      pad_token_id=tok.pad_token_id)
+                      pad_token_id=tok.pad_token_id, repetition_penalty=repetition_penalty,
+                      no_repeat_ngram_size=no_repeat_ngram_size)
         if use_adapter:
             out = tm.model.generate(**batch, **kwargs)
         else:
