@@ -63,7 +63,7 @@ class TrainConfig:
     # chunked: loss on completion tokens only, logits computed in chunks and never for the whole batch.
     # standard: the library's forward (full logits), as a plain TRL script does.
     loss: str = choice("chunked", "chunked", "standard")
-    loss_chunk_size: int = 128
+    loss_chunk_size: int = 64
     group_by_length: bool = True
     gradient_checkpointing: bool = False
     resume: str = choice("auto", "auto", "always", "never")

@@ -25,8 +25,9 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
         lse_parts = []
         for start in range(0, hidden.shape[0], chunk_rows):
             logits = _logits(hidden[start:start + chunk_rows], weight, softcap, scale)
-            lse = torch.logsumexp(logits, dim=-1)
             picked = logits.gather(1, targets[start:start + chunk_rows, None]).squeeze(1)
+            lse = torch.logsumexp(logits, dim=-1)
+            del logits
             total += (lse - picked).sum()
             lse_parts.append(lse)
         ctx.save_for_backward(hidden, weight, targets, torch.cat(lse_parts) if lse_parts else hidden.new_zeros(0))
@@ -40,31 +41,38 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
         grad_h = torch.zeros_like(hidden) if need_h else None
         grad_w = torch.zeros_like(weight) if need_w else None
         for start in range(0, hidden.shape[0], ctx.chunk_rows):
-            h = hidden[start:start + ctx.chunk_rows]
-            raw = h @ weight.t()
-            z = raw * ctx.scale
+            rows = slice(start, start + ctx.chunk_rows)
+            h = hidden[rows]
+            # One (rows x vocab) buffer, updated in place: logits -> softmax -> d loss / d logits.
+            g = h @ weight.t()
+            if ctx.scale != 1.0:
+                g.mul_(ctx.scale)
+            t = None
             if ctx.softcap:
-                t = torch.tanh(z / ctx.softcap)
-                logits = t * ctx.softcap
-            else:
-                logits = z
-            g = torch.exp(logits - lse[start:start + ctx.chunk_rows, None])  # softmax
-            g.scatter_add_(1, targets[start:start + ctx.chunk_rows, None],
-                           torch.full((h.shape[0], 1), -1.0, dtype=g.dtype, device=g.device))
-            g *= grad_total
-            if ctx.softcap:
-                g *= 1 - t * t
-            g *= ctx.scale
+                t = torch.tanh(g / ctx.softcap)
+                torch.mul(t, ctx.softcap, out=g)
+            g.sub_(lse[rows, None]).exp_()
+            g.scatter_add_(1, targets[rows, None], torch.full((h.shape[0], 1), -1.0, dtype=g.dtype, device=g.device))
+            g.mul_(grad_total)
+            if t is not None:
+                g.mul_(1 - t * t)
+            if ctx.scale != 1.0:
+                g.mul_(ctx.scale)
             if need_h:
-                grad_h[start:start + ctx.chunk_rows] = g @ weight
+                grad_h[rows] = g @ weight
             if need_w:
                 grad_w += g.t() @ h
+            del g, t
         return grad_h, grad_w, None, None, None, None
 
 
 def _logits(h, weight, softcap, scale):
-    z = (h @ weight.t()) * scale
-    return torch.tanh(z / softcap) * softcap if softcap else z
+    z = h @ weight.t()
+    if scale != 1.0:
+        z.mul_(scale)
+    if softcap:
+        z.div_(softcap).tanh_().mul_(softcap)
+    return z
 
 
 def chunked_cross_entropy(hidden, weight, targets, chunk_rows=256, softcap=None, scale=1.0):
