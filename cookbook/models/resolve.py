@@ -72,12 +72,13 @@ def resolve_model(spec: str) -> ResolvedModel:
 def weights_sha256(resolved: ResolvedModel) -> str:
     """SHA-256 over the weight files (sorted by name), memoised by path, size and mtime."""
     if resolved.source == "hub":
-        try:
-            from huggingface_hub import snapshot_download
+        from transformers.utils import cached_file
 
-            folder = Path(snapshot_download(resolved.path, local_files_only=True))
-        except Exception:
+        config = cached_file(resolved.path, "config.json", local_files_only=True,
+                             _raise_exceptions_for_missing_entries=False)
+        if not config:
             return "unknown (hub files not in the local cache)"
+        folder = Path(config).parent
     else:
         folder = Path(resolved.path)
     files = sorted(p for p in folder.iterdir() if p.suffix in {".safetensors", ".bin", ".gguf"})
