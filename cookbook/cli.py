@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -136,6 +137,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A shell starting us in the background (CI, nohup, `&`) leaves SIGINT ignored; Ctrl-C / `kill -INT` must
+    # still stop a run cleanly (resumable, `completed: false`), so restore Python's handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     p = parser()
     # Overrides may come before or after options (`--config tiny train.max_steps=5`), so take leftovers too.
     args, extra = p.parse_known_args(argv)
