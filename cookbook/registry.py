@@ -1,6 +1,7 @@
 """One small registry type, used for domains, PEFT methods and model sources."""
 
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from cookbook.errors import ConfigError
 

@@ -47,7 +47,7 @@ def mean(values) -> float:
 def score_by_group(predictions: list[str], references: list[str], groups: list[str]) -> dict:
     """{'overall': {rougeL, token_f1, n}, 'by_group': {g: {...}}, 'per_example': [...]}"""
     per = [{"rougeL": rouge_l(p, r), "token_f1": token_f1(p, r), "group": g}
-           for p, r, g in zip(predictions, references, groups)]
+           for p, r, g in zip(predictions, references, groups, strict=True)]
 
     def summary(rows):
         return {"rougeL": mean(x["rougeL"] for x in rows), "token_f1": mean(x["token_f1"] for x in rows),

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from cookbook.errors import CookbookError, ModelSourceError
 from cookbook.models import gemma_gguf, tiny

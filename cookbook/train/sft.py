@@ -21,7 +21,12 @@ from cookbook.models.resolve import ResolvedModel, load_model, load_tokenizer, r
 from cookbook.peft_methods import PEFT_METHODS, build_peft_config
 from cookbook.recipes import Recipe
 from cookbook.runs import is_main_process, read_json, write_json, write_run_card
-from cookbook.train.trainer import CookbookSFTTrainer, FaultInjectionCallback, ProgressCallback, last_checkpoint
+from cookbook.train.trainer import (
+    CookbookSFTTrainer,
+    FaultInjectionCallback,
+    ProgressCallback,
+    last_checkpoint,
+)
 
 PROGRESS_FILE = "cookbook_progress.json"
 

@@ -17,7 +17,8 @@ def test_chunked_cross_entropy_equals_full_and_gradchecks():
         expected = F.cross_entropy(z, t, reduction="sum")
         got = chunked_cross_entropy(h, w, t, 8, softcap, 0.5)
         assert torch.allclose(got, expected)
-        assert torch.autograd.gradcheck(lambda a, b: chunked_cross_entropy(a, b, t, 8, softcap, 0.5), (h, w))
+        assert torch.autograd.gradcheck(
+            lambda a, b, t=t, softcap=softcap: chunked_cross_entropy(a, b, t, 8, softcap, 0.5), (h, w))
 
 
 def test_patched_model_loss_equals_library_loss_on_completion_tokens():
