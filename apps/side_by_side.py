@@ -6,20 +6,22 @@ from cookbook.inference import TunedModel, generate
 
 
 def build_app(tm: TunedModel, title: str, system: str = "", examples: list[str] | None = None,
-              max_new_tokens: int = 96):
+              decoding: dict | None = None):
+    """`decoding`: generate() keyword arguments, normally the run's eval settings, so the demo answers as the
+    evaluation did."""
     import gradio as gr
 
     def answer(question: str):
         question = (question or "").strip()
         if not question:
             return "(ask a question)", "(ask a question)"
-        base = generate(tm, [question], system, use_adapter=False, max_new_tokens=max_new_tokens)[0]
-        tuned = generate(tm, [question], system, use_adapter=True, max_new_tokens=max_new_tokens)[0]
+        base = generate(tm, [question], system, use_adapter=False, **(decoding or {}))[0]
+        tuned = generate(tm, [question], system, use_adapter=True, **(decoding or {}))[0]
         return base or "(empty answer)", tuned or "(empty answer)"
 
     with gr.Blocks(title=title) as app:
         gr.Markdown(f"# {title}\nBase model `{tm.base_model}` with and without its `{tm.method}` adapter "
-                    "(greedy decoding).")
+                    f"(greedy; {', '.join(f'{k}={v}' for k, v in (decoding or {}).items()) or 'default settings'}).")
         question = gr.Textbox(label="Question", elem_id="question", lines=2)
         ask = gr.Button("Ask", variant="primary", elem_id="ask")
         with gr.Row():

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from apps.side_by_side import build_app
+from cookbook.config import load_config
 from cookbook.inference import load_run
 from domains.telecom import prompts
 
 
 def main(run_dir: str, host: str = "127.0.0.1", port: int = 7860) -> None:
     tm = load_run(run_dir)
-    app = build_app(tm, "Telecom assistant", prompts.SYSTEM, prompts.DEMO_QUESTIONS)
+    ev = load_config(Path(run_dir) / "config.yaml").eval
+    decoding = {"max_new_tokens": ev.max_new_tokens, "repetition_penalty": ev.repetition_penalty,
+                "no_repeat_ngram_size": ev.no_repeat_ngram_size}
+    app = build_app(tm, "Telecom assistant", prompts.SYSTEM, prompts.DEMO_QUESTIONS, decoding)
     print(f"[cookbook] demo on http://{host}:{port}", flush=True)
     app.launch(server_name=host, server_port=port, show_error=True)
 
