@@ -1,0 +1,4 @@
+"""Domain Cookbook. Importing the package registers the cookbook's own peft methods (S2-LoRA) with peft, so
+`PeftModel.from_pretrained` can load their adapters."""
+
+from cookbook.peft_methods import s2lora as _s2lora  # noqa: F401  (registration side effect)

@@ -72,12 +72,21 @@ def _adalora(cfg, model_type, total_steps):
                          total_step=steps, tinit=steps // 10, tfinal=steps // 5)
 
 
+def _s2lora(cfg, model_type, total_steps):
+    from cookbook.peft_methods.s2lora import S2LoraConfig
+
+    return S2LoraConfig(task_type="CAUSAL_LM", r=cfg.r, lora_alpha=cfg.alpha, s2lora_dropout=cfg.dropout,
+                        target_modules=target_modules_for(cfg, model_type))
+
+
 PEFT_METHODS.register("lora")(PeftMethod(_lora, "LoRA on the architecture's linear projections"))
 PEFT_METHODS.register("qlora")(PeftMethod(_lora, "LoRA on every linear projection of a 4-bit NF4 base "
                                            "(double quantization, bitsandbytes)", quantize_4bit=True))
 PEFT_METHODS.register("dora")(PeftMethod(_dora, "weight-decomposed LoRA (magnitude + direction)"))
 PEFT_METHODS.register("ia3")(PeftMethod(_ia3, "(IA)3: learned rescaling of keys, values and FFN inputs"))
 PEFT_METHODS.register("prompt_tuning")(PeftMethod(_prompt_tuning, "trainable soft-prompt embeddings"))
+PEFT_METHODS.register("s2lora")(PeftMethod(_s2lora, "sparsely shared LoRA: A and B shared per shape group, "
+                                             "a sparse (L1) rank-coefficient vector per layer"))
 PEFT_METHODS.register("adalora")(PeftMethod(_adalora, "LoRA with an SVD-style adaptive rank budget"))
 
 
