@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,7 +141,3 @@ def load_model(resolved: ResolvedModel, quantize_4bit: bool = False):
         if resolved.source == "hub":
             raise _hub_error(resolved.spec, exc) from None
         raise
-
-
-def log(msg: str) -> None:
-    print(f"[cookbook] {msg}", file=sys.stderr)
