@@ -140,9 +140,7 @@ def train_sft(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
         save_config(cfg, run_dir / "config.yaml")
         write_json(run_dir / "metrics.json", metrics)
 
-    progress = ProgressCallback(previous, PROGRESS_FILE)
-    progress.trainer = trainer
-    trainer.add_callback(progress)
+    trainer.add_callback(ProgressCallback(previous, PROGRESS_FILE, trainer))
     if os.environ.get("COOKBOOK_FAULT"):
         trainer.add_callback(FaultInjectionCallback(os.environ["COOKBOOK_FAULT"]))
     t0 = time.time()

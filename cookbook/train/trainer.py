@@ -59,17 +59,16 @@ def _penalty_of(model):
 class ProgressCallback(TrainerCallback):
     """Stores cumulative runtime and token counts beside each checkpoint, so a resumed run reports totals."""
 
-    def __init__(self, previous: dict, filename: str):
-        self.previous, self.filename = previous, filename
+    def __init__(self, previous: dict, filename: str, trainer: CookbookSFTTrainer):
+        self.previous, self.filename, self.trainer = previous, filename, trainer
         self.start = time.time()
-        self.trainer = None
 
     def on_save(self, args, state, control, **kwargs):
         if not state.is_world_process_zero:
             return
         model = kwargs.get("model")
         ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        tokens = getattr(self.trainer, "tokens_seen", 0) if self.trainer else 0
+        tokens = self.trainer.tokens_seen * self.trainer.accelerator.num_processes  # same count as metrics.json
         data = {
             "steps": state.global_step,
             "train_runtime_s": self.previous.get("train_runtime_s", 0.0) + time.time() - self.start,
