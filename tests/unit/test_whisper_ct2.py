@@ -74,17 +74,25 @@ def test_reader_rejects_truncated_file(tmp_path):
         read_ct2_model_bin(path)
 
 
+# (source, encoder layers, decoder layers, d_model, vocab, generate kwargs)
+WHISPER_SOURCES = [
+    ("whisper-tiny.en", 4, 4, 384, 51864, {}),
+    ("whisper-base", 6, 6, 512, 51865, {"language": "en", "task": "transcribe"}),
+]
+
+
 @pytest.mark.slow
-def test_tiny_en_converts_and_transcribes(tmp_path):
+@pytest.mark.parametrize("source,n_enc,n_dec,d_model,vocab,gen_kwargs", WHISPER_SOURCES, ids=[s[0] for s in WHISPER_SOURCES])
+def test_whisper_source_converts_and_transcribes(tmp_path, source, n_enc, n_dec, d_model, vocab, gen_kwargs):
     import torch
     from transformers import WhisperForConditionalGeneration, WhisperProcessor
 
-    from cookbook.models.whisper_ct2 import ensure_tiny_en
+    from cookbook.models.resolve import resolve_model
 
-    folder = ensure_tiny_en()
+    folder = resolve_model(source).path
     model = WhisperForConditionalGeneration.from_pretrained(str(folder)).eval()
     cfg = model.config
-    assert (cfg.encoder_layers, cfg.decoder_layers, cfg.d_model, cfg.vocab_size) == (4, 4, 384, 51864)
+    assert (cfg.encoder_layers, cfg.decoder_layers, cfg.d_model, cfg.vocab_size) == (n_enc, n_dec, d_model, vocab)
     assert model.proj_out.weight.data_ptr() == model.model.decoder.embed_tokens.weight.data_ptr()
 
     if shutil.which("espeak-ng") is None:
@@ -102,7 +110,7 @@ def test_tiny_en_converts_and_transcribes(tmp_path):
     processor = WhisperProcessor.from_pretrained(str(folder))
     features = processor(audio, sampling_rate=16000, return_tensors="pt").input_features
     with torch.no_grad():
-        ids = model.generate(features, max_new_tokens=40)
+        ids = model.generate(features, max_new_tokens=40, **gen_kwargs)
     text = processor.batch_decode(ids, skip_special_tokens=True)[0]
     words = re.sub(r"[^a-z0-9 ]+", " ", text.lower()).split()
     print("transcript:", text)
