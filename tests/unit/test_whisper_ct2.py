@@ -82,7 +82,8 @@ WHISPER_SOURCES = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("source,n_enc,n_dec,d_model,vocab,gen_kwargs", WHISPER_SOURCES, ids=[s[0] for s in WHISPER_SOURCES])
+@pytest.mark.parametrize("source,n_enc,n_dec,d_model,vocab,gen_kwargs", WHISPER_SOURCES,
+                         ids=[s[0] for s in WHISPER_SOURCES])
 def test_whisper_source_converts_and_transcribes(tmp_path, source, n_enc, n_dec, d_model, vocab, gen_kwargs):
     import torch
     from transformers import WhisperForConditionalGeneration, WhisperProcessor
