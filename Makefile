@@ -1,5 +1,5 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
-# Variables: DOMAIN CONFIG MODEL METHOD MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
+# Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,7 +16,9 @@ RESUME_OVERRIDE := $(if $(filter 1 yes true,$(RESUME)),train.resume=always,$(if 
 OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(METHOD)) \
   $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(if $(OUTPUT),output_dir=$(OUTPUT)) $(RESUME_OVERRIDE) $(ARGS)
 
-.PHONY: setup finetune eval demo bench test test-all lint clean ls
+METHODS ?= lora,adalora,bitfit,s2lora
+
+.PHONY: setup finetune eval demo compare bench test test-all lint clean ls
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +42,10 @@ endif
 
 eval: setup
 	$(BIN)/cookbook eval $(DOMAIN) --run "$(RUN)" $(ARGS)
+
+compare: setup
+	$(BIN)/cookbook compare $(DOMAIN) --methods $(METHODS) --config $(CONFIG) $(if $(OUTPUT),--output $(OUTPUT)) \
+	  $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(ARGS)
 
 demo: setup
 	$(BIN)/cookbook demo $(DOMAIN) --run "$(RUN)" --port $(PORT)

@@ -23,6 +23,13 @@ def _sft(cfg, recipe, run_dir):
     return train_sft(cfg, recipe, run_dir)
 
 
+@TRAINERS.register("asr")
+def _asr(cfg, recipe, run_dir):
+    from cookbook.train.asr import train_asr
+
+    return train_asr(cfg, recipe, run_dir)
+
+
 def _config(recipe: Recipe, name: str, overrides: list[str]) -> RunConfig:
     cfg = load_config(recipe.config_path(name), overrides)
     cfg.domain = recipe.name
@@ -90,8 +97,7 @@ def cmd_eval(args) -> int:
     recipe = get_recipe(args.domain)
     run = _require_run(args.run)
     report = evaluate_run(_run_config(recipe, args.run, args.overrides, args.config), recipe, run)
-    print(f"[cookbook] report: {run / 'eval' / 'report.md'} (ROUGE-L change {report['delta']['rougeL']:+.4f})",
-          file=sys.stderr)
+    print(f"[cookbook] report: {run / 'eval' / 'report.md'} ({report['summary']})", file=sys.stderr)
     return 0
 
 
@@ -102,6 +108,22 @@ def cmd_demo(args) -> int:
     run = _require_run(args.run)
     app = importlib.import_module(f"apps.{recipe.name}")
     app.main(run_dir=str(run), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from cookbook.asr_compare import compare_methods
+
+    recipe = get_recipe(args.domain)
+    cfg = _config(recipe, args.config, args.overrides)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    from cookbook.peft_methods import PEFT_METHODS
+
+    for m in methods:
+        PEFT_METHODS.get(m)  # unknown names fail here, before anything trains
+    out = Path(args.output or f"runs/{recipe.name}/compare")
+    compare_methods(cfg, recipe, args.config, methods, out, args.overrides)
+    print(f"[cookbook] comparison: {out / 'report.md'}", file=sys.stderr)
     return 0
 
 
@@ -130,6 +152,13 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--port", type=int, default=7860)
         sp.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.max_steps=5")
         sp.set_defaults(fn=fn)
+    sp = sub.add_parser("compare", help="train several methods at equal steps and compare them (ASR recipes)")
+    sp.add_argument("domain")
+    sp.add_argument("--methods", required=True, help="comma-separated, e.g. lora,adalora,bitfit,s2lora")
+    sp.add_argument("--config", default="default")
+    sp.add_argument("--output", help="comparison directory (default runs/<domain>/compare)")
+    sp.add_argument("overrides", nargs="*")
+    sp.set_defaults(fn=cmd_compare)
     sp = sub.add_parser("bench", help="our SFT vs a plain TRL SFTTrainer script -> reports/bench/sft.json")
     sp.add_argument("overrides", nargs="*")
     sp.set_defaults(fn=cmd_bench)

@@ -35,6 +35,7 @@ class DataConfig:
     max_train_samples: int = 0  # 0 = all
     eval_samples: int = 24  # held-out rows used for eval loss during training
     max_seq_len: int = 256
+    corpus_seed: int = 0  # domains with a generated corpus (speech): the seed it is synthesized from
 
 
 @dataclass
@@ -46,6 +47,7 @@ class PeftConfig:
     dropout: float = 0.05
     target_modules: list[str] = field(default_factory=list)  # empty = the architecture's defaults
     num_virtual_tokens: int = 20  # prompt tuning only
+    l1_weight: float = 1e-3  # s2lora only: weight of the L1 penalty on the rank coefficients
 
 
 @dataclass

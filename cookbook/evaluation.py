@@ -10,11 +10,19 @@ from pathlib import Path
 from cookbook.config import RunConfig
 from cookbook.inference import generate, load_run
 from cookbook.recipes import Recipe
+from cookbook.registry import Registry
 from cookbook.reports import write_eval_report
 from cookbook.runs import write_json
 
+EVALUATORS: Registry = Registry("evaluator")  # Recipe.evaluator -> fn(cfg, recipe, run_dir) -> report
+
 
 def evaluate_run(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
+    return EVALUATORS.get(recipe.evaluator)(cfg, recipe, run_dir)
+
+
+@EVALUATORS.register("text")
+def evaluate_text(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     examples = recipe.load_examples(cfg.data, "test")
     if cfg.eval.max_samples:
         examples = examples[: cfg.eval.max_samples]
@@ -48,6 +56,15 @@ def evaluate_run(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
          "base_rougeL": answers["base"][1][i]["rougeL"], "tuned_rougeL": answers["tuned"][1][i]["rougeL"]}
         for i, e in enumerate(examples)
     ]
+    report["summary"] = (f"ROUGE-L {report['systems']['base']['overall']['rougeL']:.4f} -> "
+                         f"{report['systems']['tuned']['overall']['rougeL']:.4f} ({report['delta']['rougeL']:+.4f})")
     write_json(out_dir / "report.json", report)
     write_eval_report(out_dir, report)
     return report
+
+
+@EVALUATORS.register("asr")
+def _evaluate_asr(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
+    from cookbook.asr_eval import evaluate_asr
+
+    return evaluate_asr(cfg, recipe, run_dir)

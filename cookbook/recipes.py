@@ -19,16 +19,26 @@ class Example:
 
 
 @dataclass
+class AudioExample:
+    id: str
+    audio_path: str  # a 16-bit PCM WAV file
+    reference: str  # the transcript
+    group: str = ""  # e.g. child-like / adult-like speech; reports break WER down by it
+
+
+@dataclass
 class Recipe:
     name: str
     description: str
     trainer: str  # a name in TRAINERS
     config_dir: Path
-    load_examples: Callable  # (DataConfig, split: "train"|"test") -> list[Example]
+    load_examples: Callable  # (DataConfig, split: "train" or one of test_splits) -> list[Example | AudioExample]
     choose_method: Callable[[str], tuple[str, str]]  # requested method -> (method, reason shown to the user)
     score: Callable  # (predictions: list[str], examples: list[Example]) -> dict report section
     system_prompt: str = ""
     demo_examples: list[str] = field(default_factory=list)
+    test_splits: list[str] = field(default_factory=lambda: ["test"])  # evaluated by `cookbook eval`, in order
+    evaluator: str = "text"  # a name in cookbook.evaluation's EVALUATORS
 
     def config_path(self, name: str) -> Path:
         path = Path(name)
@@ -38,7 +48,7 @@ class Recipe:
 
 
 DOMAINS: Registry[Recipe] = Registry("domain")
-DOMAIN_MODULES = ["domains.telecom.recipe"]
+DOMAIN_MODULES = ["domains.telecom.recipe", "domains.speech.recipe"]
 
 
 def load_domains() -> Registry[Recipe]:

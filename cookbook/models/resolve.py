@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cookbook.errors import CookbookError, ModelSourceError
-from cookbook.models import gemma_gguf, tiny, whisper_ct2
+from cookbook.models import gemma_gguf, tiny, tiny_whisper, whisper_ct2
 from cookbook.paths import cache_dir
 from cookbook.registry import Registry
 
@@ -34,6 +34,8 @@ MODEL_SOURCES.register("whisper-base")(OfflineSource(
     "and converted once"))
 MODEL_SOURCES.register("tiny-gemma3")(OfflineSource(
     tiny.ensure, "random-init 2-layer Gemma 3 with a locally trained tokenizer (tests only)"))
+MODEL_SOURCES.register("tiny-whisper")(OfflineSource(
+    tiny_whisper.ensure, "random-init 2+2-layer Whisper with tiny.en's tokenizer (tests only)"))
 
 
 @dataclass

@@ -15,9 +15,15 @@ ARCH_TARGETS = {
     "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     "qwen2": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
     "phi3": ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"],
+    # Whisper: every attention projection and both FFN layers, in encoder and decoder. For S2-LoRA this gives three
+    # shape groups (d x d for q/k/v/out_proj, d -> 4d for fc1, 4d -> d for fc2), each with its own shared A/B.
+    "whisper": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"],
 }
+# peft's task type per architecture: Whisper takes `input_features`, which peft's seq2seq wrapper does not know
+# about, so it gets the plain PeftModel (task_type None), as in peft's own Whisper examples.
+TASK_TYPES = {"whisper": None}
 IA3_FEEDFORWARD = {"gemma3_text": ["down_proj"], "gemma3": ["down_proj"], "llama": ["down_proj"],
-                   "qwen2": ["down_proj"], "phi3": ["down_proj"]}
+                   "qwen2": ["down_proj"], "phi3": ["down_proj"], "whisper": ["fc2"]}
 
 
 @dataclass
@@ -25,6 +31,7 @@ class PeftMethod:
     build: Callable  # (PeftConfig, model_type, total_steps) -> peft.PeftConfig
     description: str
     quantize_4bit: bool = False  # load the base in 4-bit NF4 before adding the adapter
+    peft_native: bool = True  # False: not a peft config; the trainer applies it itself (BitFit)
 
 
 PEFT_METHODS: Registry[PeftMethod] = Registry("PEFT method")
@@ -36,10 +43,14 @@ def target_modules_for(cfg: PeftConfig, model_type: str) -> list[str] | str:
     return ARCH_TARGETS.get(model_type, "all-linear")
 
 
+def task_type_for(model_type: str) -> str | None:
+    return TASK_TYPES.get(model_type, "CAUSAL_LM")
+
+
 def _lora(cfg: PeftConfig, model_type: str, total_steps: int, **extra):
     from peft import LoraConfig
 
-    return LoraConfig(task_type="CAUSAL_LM", r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
+    return LoraConfig(task_type=task_type_for(model_type), r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                       target_modules=target_modules_for(cfg, model_type), **extra)
 
 
@@ -52,7 +63,7 @@ def _ia3(cfg, model_type, total_steps):
 
     ff = IA3_FEEDFORWARD.get(model_type, [])
     targets = cfg.target_modules or (["k_proj", "v_proj", *ff] if ff else "all-linear")
-    return IA3Config(task_type="CAUSAL_LM", target_modules=targets,
+    return IA3Config(task_type=task_type_for(model_type), target_modules=targets,
                      feedforward_modules=[m for m in ff if m in targets] if ff else None)
 
 
@@ -67,7 +78,7 @@ def _adalora(cfg, model_type, total_steps):
 
     # AdaLoRA starts at init_r and prunes to target_r over the middle of training.
     steps = max(total_steps, 10)
-    return AdaLoraConfig(task_type="CAUSAL_LM", init_r=cfg.r + 4, target_r=cfg.r, lora_alpha=cfg.alpha,
+    return AdaLoraConfig(task_type=task_type_for(model_type), init_r=cfg.r + 4, target_r=cfg.r, lora_alpha=cfg.alpha,
                          lora_dropout=cfg.dropout, target_modules=target_modules_for(cfg, model_type),
                          total_step=steps, tinit=steps // 10, tfinal=steps // 5)
 
@@ -75,8 +86,13 @@ def _adalora(cfg, model_type, total_steps):
 def _s2lora(cfg, model_type, total_steps):
     from cookbook.peft_methods.s2lora import S2LoraConfig
 
-    return S2LoraConfig(task_type="CAUSAL_LM", r=cfg.r, lora_alpha=cfg.alpha, s2lora_dropout=cfg.dropout,
+    return S2LoraConfig(task_type=task_type_for(model_type), r=cfg.r, lora_alpha=cfg.alpha,
+                        s2lora_dropout=cfg.dropout, l1_weight=cfg.l1_weight,
                         target_modules=target_modules_for(cfg, model_type))
+
+
+def _not_peft(cfg, model_type, total_steps):
+    raise TypeError("BitFit is not a peft config; trainers apply it with cookbook.peft_methods.bitfit")
 
 
 PEFT_METHODS.register("lora")(PeftMethod(_lora, "LoRA on the architecture's linear projections"))
@@ -88,6 +104,8 @@ PEFT_METHODS.register("prompt_tuning")(PeftMethod(_prompt_tuning, "trainable sof
 PEFT_METHODS.register("s2lora")(PeftMethod(_s2lora, "sparsely shared LoRA: A and B shared per shape group, "
                                              "a sparse (L1) rank-coefficient vector per layer"))
 PEFT_METHODS.register("adalora")(PeftMethod(_adalora, "LoRA with an SVD-style adaptive rank budget"))
+PEFT_METHODS.register("bitfit")(PeftMethod(_not_peft, "BitFit: train only the bias terms (ASR trainer; models "
+                                           "with biases)", peft_native=False))
 
 
 def build_peft_config(cfg: PeftConfig, method: str, model_type: str, total_steps: int):

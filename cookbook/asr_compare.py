@@ -1,0 +1,95 @@
+"""`cookbook compare <asr domain> --methods a,b,c`: train each method at equal steps (one process each, so time and
+peak memory are its own), transcribe every test split, and compare trainable parameters, time, memory and WER
+against the base model. Resumable: finished runs and transcripts are reused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cookbook.asr_eval import score_split, transcribe_split
+from cookbook.asr_inference import base_only, load_asr_run
+from cookbook.config import RunConfig
+from cookbook.errors import CookbookError
+from cookbook.recipes import Recipe
+from cookbook.runs import read_json, write_json
+
+
+def _train(domain: str, config: str, method: str, run_dir: Path, overrides: list[str]) -> None:
+    if read_json(run_dir / "metrics.json").get("completed"):
+        print(f"[cookbook] {method}: finished run in {run_dir}, reused", file=sys.stderr)
+        return
+    cmd = [sys.executable, "-m", "cookbook.cli", "train", domain, "--config", config, f"peft.method={method}",
+           f"output_dir={run_dir}", *overrides]
+    print(f"[cookbook] {method}: {' '.join(cmd[2:])}", file=sys.stderr, flush=True)
+    if subprocess.run(cmd).returncode != 0:
+        raise CookbookError(f"training {method} failed (see above); fix it and re-run: finished methods are kept")
+
+
+def _transcripts(cache: Path, make) -> dict:
+    """Per split {"preds": [...], "seconds": s}; computed once, kept in `cache`."""
+    done = read_json(cache)
+    if done:
+        return done
+    result = make()
+    write_json(cache, result)
+    return result
+
+
+def _evaluate(run, cfg: RunConfig, recipe: Recipe, splits: dict, use_adapter: bool, label: str) -> dict:
+    out = {}
+    for split, examples in splits.items():
+        preds, secs = transcribe_split(run, examples, cfg, use_adapter, f"{label} {split}")
+        out[split] = {"preds": preds, "seconds": secs}
+    return out
+
+
+def compare_methods(cfg: RunConfig, recipe: Recipe, config_name: str, methods: list[str], out_dir: Path,
+                    overrides: list[str]) -> dict:
+    if recipe.evaluator != "asr":
+        raise CookbookError(f"compare: implemented for ASR recipes; '{recipe.name}' is not one")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    splits = {s: recipe.load_examples(cfg.data, s) for s in recipe.test_splits}
+    if cfg.eval.max_samples:
+        splits = {s: ex[: cfg.eval.max_samples] for s, ex in splits.items()}
+    for method in methods:
+        _train(recipe.name, config_name, method, out_dir / method, overrides)
+
+    rows = []
+    base = _transcripts(out_dir / "base_transcripts.json",
+                        lambda: _evaluate(base_only(cfg.model.source), cfg, recipe, splits, False, "base"))
+    rows.append({"system": "base", "trainable_params": 0, **_wer_columns(base, splits)})
+    ranks = {}
+    for method in methods:
+        run_dir = out_dir / method
+        metrics = read_json(run_dir / "metrics.json")
+        got = _transcripts(run_dir / "compare_transcripts.json",
+                           lambda rd=run_dir, m=method: _evaluate(load_asr_run(rd), cfg, recipe, splits, True, m))
+        rows.append({"system": method, "trainable_params": metrics["trainable_params"],
+                     "total_params": metrics["total_params"], "train_runtime_s": metrics["train_runtime_s"],
+                     "peak_rss_mb": metrics["peak_rss_mb"], "steps": metrics["steps"],
+                     "train_loss_last": metrics["train_loss_last"], "eval_loss": metrics["eval_loss"],
+                     **_wer_columns(got, splits)})
+        if "rank_distribution" in metrics:
+            ranks[method] = metrics["rank_distribution"]
+    report = {"domain": recipe.name, "config": config_name, "overrides": overrides, "base_model": cfg.model.source,
+              "methods": methods, "splits": {s: len(e) for s, e in splits.items()}, "rows": rows, "ranks": ranks,
+              "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+    write_json(out_dir / "report.json", report)
+    from cookbook.asr_compare_report import write_compare_report
+
+    write_compare_report(out_dir, report)
+    return report
+
+
+def _wer_columns(transcripts: dict, splits: dict) -> dict:
+    cols = {}
+    for split, examples in splits.items():
+        scored = score_split(transcripts[split]["preds"], examples)
+        cols[f"{split}_wer"] = scored["overall"]["wer"]
+        cols[f"{split}_cer"] = scored["overall"]["cer"]
+        cols[f"{split}_by_group"] = {g: v["wer"] for g, v in scored["by_group"].items()}
+        cols[f"{split}_transcribe_s"] = transcripts[split]["seconds"]
+    return cols

@@ -1,0 +1,147 @@
+"""Seq2seq fine-tuning of Whisper with any registered PEFT method (LoRA, AdaLoRA with its rank-budget schedule,
+S2-LoRA with its L1 penalty, BitFit), on transformers' Seq2SeqTrainer. Writes the same run directory as SFT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+from cookbook.config import RunConfig
+from cookbook.errors import ConfigError
+from cookbook.models.resolve import ResolvedModel, resolve_model
+from cookbook.models.whisper import load_whisper
+from cookbook.peft_methods import PEFT_METHODS, build_peft_config
+from cookbook.peft_methods.bitfit import apply_bitfit, save_bitfit
+from cookbook.recipes import Recipe
+from cookbook.runs import is_main_process
+from cookbook.train.asr_data import WhisperAsrDataset, WhisperCollator
+from cookbook.train.common import (
+    add_method_callbacks,
+    finish_run,
+    log,
+    resume_point,
+    start_metrics,
+    train_and_measure,
+)
+from cookbook.train.trainer import method_penalty
+
+
+class AsrTrainer(Seq2SeqTrainer):
+    """Adds the PEFT method's own regulariser (S2-LoRA's L1) to the loss and counts label tokens."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tokens_seen = 0
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if model.training:
+            self.tokens_seen += int((inputs["labels"] != -100).sum())
+        result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        if isinstance(result, tuple):
+            return (result[0] + method_penalty(self.model), result[1])
+        return result + method_penalty(self.model)
+
+
+def attach_method(model, cfg: RunConfig, method: str):
+    """The base model with the method applied: a PeftModel, or the model itself with only biases trainable."""
+    if not PEFT_METHODS.get(method).peft_native:
+        return apply_bitfit(model)
+    from peft import get_peft_model
+
+    peft_config = build_peft_config(cfg.peft, method, model.config.model_type, cfg.train.max_steps)
+    return get_peft_model(model, peft_config)
+
+
+def build_asr_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, resolved: ResolvedModel):
+    train_rows = recipe.load_examples(cfg.data, "train")
+    if cfg.data.max_train_samples:
+        train_rows = train_rows[: cfg.data.max_train_samples]
+    eval_rows = recipe.load_examples(cfg.data, recipe.test_splits[0])[: cfg.data.eval_samples]
+    base, processor = load_whisper(resolved)
+    base.config.use_cache = False  # training: no KV cache
+    model = attach_method(base, cfg, method)
+    use_cuda = torch.cuda.is_available()
+    args = Seq2SeqTrainingArguments(
+        output_dir=str(run_dir / "checkpoints"),
+        max_steps=cfg.train.max_steps,
+        per_device_train_batch_size=cfg.train.batch_size,
+        per_device_eval_batch_size=cfg.train.batch_size,
+        gradient_accumulation_steps=cfg.train.grad_accum,
+        learning_rate=cfg.train.lr,
+        lr_scheduler_type="linear",
+        warmup_steps=max(1, int(cfg.train.warmup_ratio * cfg.train.max_steps)),
+        weight_decay=cfg.train.weight_decay,
+        logging_steps=cfg.train.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=cfg.train.save_steps,
+        save_total_limit=2,
+        eval_strategy="steps" if eval_rows else "no",
+        eval_steps=cfg.train.eval_steps,
+        prediction_loss_only=True,
+        predict_with_generate=False,
+        label_names=["labels"],  # PeftModel's forward(*args, **kwargs) hides them from the Trainer's inspection
+        remove_unused_columns=False,
+        fp16=use_cuda,
+        use_cpu=not use_cuda,
+        gradient_checkpointing=cfg.train.gradient_checkpointing,
+        seed=cfg.train.seed,
+        data_seed=cfg.train.seed,
+        report_to=[],
+        dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,
+        save_only_model=False,
+    )
+    collator = WhisperCollator(base.config.decoder_start_token_id)
+    trainer = AsrTrainer(
+        model=model, args=args, data_collator=collator, processing_class=processor.feature_extractor,
+        train_dataset=WhisperAsrDataset(train_rows, processor.feature_extractor, processor.tokenizer),
+        eval_dataset=WhisperAsrDataset(eval_rows, processor.feature_extractor, processor.tokenizer) if eval_rows
+        else None,
+    )
+    return trainer, processor, len(train_rows), len(eval_rows)
+
+
+def train_asr(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
+    from transformers import set_seed
+
+    method, reason = recipe.choose_method(cfg.peft.method)
+    if method not in PEFT_METHODS or method in ("qlora", "prompt_tuning"):
+        allowed = [m for m in PEFT_METHODS.names() if m not in ("qlora", "prompt_tuning")]
+        raise ConfigError(f"peft.method: '{method}' is not supported for ASR; valid: {', '.join(allowed)}")
+    cfg.peft.method = method
+    log(f"method: {method} ({reason})")
+    set_seed(cfg.train.seed)
+    resolved = resolve_model(cfg.model.source)
+    log(f"base model: {resolved.describe()}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    resume_from, previous = resume_point(cfg, run_dir)
+
+    trainer, processor, n_train, n_eval = build_asr_trainer(cfg, recipe, run_dir, method, resolved)
+    add_method_callbacks(trainer, method)
+    metrics = start_metrics(cfg, run_dir, trainer, resolved, method, reason, n_train, n_eval, previous)
+    metrics = train_and_measure(cfg, trainer, resume_from, previous, n_eval, metrics)
+    adapter = run_dir / "adapter"
+    if is_main_process():
+        if PEFT_METHODS.get(method).peft_native:
+            trainer.model.save_pretrained(str(adapter))
+        else:
+            save_bitfit(trainer.model, adapter, resolved.spec)
+        processor.save_pretrained(str(adapter))
+        metrics.update(_method_summary(trainer.model, method))
+    finish_run(cfg, run_dir, metrics, [f"Method choice: {reason}.",
+                                       "train_tokens counts transcript (label) tokens."])
+    return metrics
+
+
+def _method_summary(model, method: str) -> dict:
+    """Per-layer ranks for the comparison plots: S2-LoRA's coefficients, AdaLoRA's final allocation."""
+    from cookbook.peft_methods.ranks import adalora_ranks, s2lora_ranks
+
+    if method == "s2lora":
+        return {"rank_distribution": s2lora_ranks(model)}
+    if method == "adalora":
+        return {"rank_distribution": adalora_ranks(model)}
+    return {}

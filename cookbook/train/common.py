@@ -1,0 +1,115 @@
+"""What every trainer shares: resume bookkeeping, the run-directory metrics, callbacks, and the training call.
+
+Trainers (sft.py, asr.py) build their own data and model; everything about the run directory contract lives here,
+so a resumed, interrupted or finished run looks the same whichever trainer made it.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+from transformers import TrainerCallback
+
+from cookbook.config import RunConfig, save_config
+from cookbook.errors import ConfigError
+from cookbook.models.resolve import ResolvedModel, weights_sha256
+from cookbook.runs import is_main_process, read_json, write_json, write_run_card
+from cookbook.train.trainer import FaultInjectionCallback, ProgressCallback, last_checkpoint
+
+PROGRESS_FILE = "cookbook_progress.json"
+
+
+def log(msg: str) -> None:
+    if is_main_process():
+        print(f"[cookbook] {msg}", file=sys.stderr, flush=True)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def resume_point(cfg: RunConfig, run_dir: Path) -> tuple[str | None, dict]:
+    """(checkpoint to resume from or None, the progress totals saved beside it)."""
+    resume_from = None if cfg.train.resume == "never" else last_checkpoint(run_dir / "checkpoints")
+    if cfg.train.resume == "always" and resume_from is None:
+        raise ConfigError(f"train.resume=always but {run_dir / 'checkpoints'} holds no checkpoint")
+    if resume_from:
+        log(f"resuming from {resume_from}")
+    return resume_from, (read_json(Path(resume_from) / PROGRESS_FILE) if resume_from else {})
+
+
+def count_parameters(model) -> tuple[int, int]:
+    if hasattr(model, "get_nb_trainable_parameters"):
+        trainable, total = model.get_nb_trainable_parameters()
+        return int(trainable), int(total)
+    params = list(model.parameters())
+    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
+def start_metrics(cfg: RunConfig, run_dir: Path, trainer, resolved: ResolvedModel, method: str, reason: str,
+                  n_train: int, n_eval: int, previous: dict) -> dict:
+    """metrics.json with `completed: false` (and config.yaml), written before the first step."""
+    trainable, total = count_parameters(trainer.model)
+    metrics = {
+        "domain": cfg.domain, "method": method, "method_reason": reason, "base_model": resolved.spec,
+        "model_source": resolved.describe(), "weights_sha256": weights_sha256(resolved) if is_main_process() else "",
+        "trainable_params": trainable, "total_params": total, "train_examples": n_train,
+        "eval_examples": n_eval, "device": "cuda" if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}",
+        "num_processes": trainer.accelerator.num_processes,
+        "completed": False, "steps": previous.get("steps", 0),
+    }
+    if is_main_process():
+        save_config(cfg, run_dir / "config.yaml")
+        write_json(run_dir / "metrics.json", metrics)
+    return metrics
+
+
+def train_and_measure(cfg: RunConfig, trainer, resume_from: str | None, previous: dict, n_eval: int,
+                      metrics: dict) -> dict:
+    """Run (or resume) training with the progress/fault callbacks; fill in the final metrics."""
+    trainer.add_callback(ProgressCallback(previous, PROGRESS_FILE, trainer))
+    if os.environ.get("COOKBOOK_FAULT"):
+        trainer.add_callback(FaultInjectionCallback(os.environ["COOKBOOK_FAULT"]))
+    t0 = time.time()
+    trainer.train(resume_from_checkpoint=resume_from)
+    segment = time.time() - t0
+    eval_loss = trainer.evaluate()["eval_loss"] if n_eval else None
+
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    runtime = previous.get("train_runtime_s", 0.0) + segment
+    tokens = previous.get("train_tokens", 0) + trainer.tokens_seen * trainer.accelerator.num_processes
+    metrics.update(
+        train_runtime_s=round(runtime, 2), peak_rss_mb=round(peak_rss_mb(), 1),
+        train_tokens=int(tokens), train_tokens_per_s=round(tokens / runtime, 2) if runtime else 0.0,
+        train_loss_first=losses[0] if losses else None, train_loss_last=losses[-1] if losses else None,
+        eval_loss=eval_loss, steps=trainer.state.global_step,
+        completed=trainer.state.global_step >= cfg.train.max_steps,
+    )
+    return metrics
+
+
+def finish_run(cfg: RunConfig, run_dir: Path, metrics: dict, notes: list[str]) -> None:
+    if is_main_process():
+        write_json(run_dir / "metrics.json", metrics)
+        write_run_card(run_dir, metrics, cfg, notes)
+
+
+class AdaLoraBudgetCallback(TrainerCallback):
+    """AdaLoRA's rank budget schedule: `update_and_allocate` after each optimizer step, while gradients exist
+    (peft's documented place: after `optimizer.step()`, before `zero_grad()`)."""
+
+    def __init__(self, peft_model):
+        self.tuner = peft_model.base_model
+
+    def on_optimizer_step(self, args, state, control, **kwargs):
+        self.tuner.update_and_allocate(state.global_step)
+
+
+def add_method_callbacks(trainer, method: str) -> None:
+    if method == "adalora":
+        trainer.add_callback(AdaLoraBudgetCallback(trainer.model))
