@@ -16,7 +16,8 @@ def backend_section(report: dict) -> list[str]:
     server = report.get("server")
     where = f"`{server['engine']}` server at {server['url']}" if server else f"in-process on {report.get('device')}"
     lines = [f"## Backend `{report['backend']}` ({where})", "",
-             f"Limit: {report.get('limit') or 'all'} questions. Chat template applied; greedy decoding.", "",
+             f"Limit: {report.get('limit') or 'all'} questions. Chat template applied; greedy decoding. Time "
+             "includes loading the model; answers already in RUN/lm_eval/cache are reused, not regenerated.", "",
              "| system | n | ROUGE-L | token F1 | time (s) |", "|---|---|---|---|---|"]
     for name, s in systems.items():
         o = s["overall"]
@@ -46,9 +47,13 @@ def write_summary(out_dir: Path) -> Path:
     lines = [f"# lm-eval: {first.get('domain', '?')} task on {first.get('run', out_dir.parent)}", "",
              f"Base model `{first.get('base_model')}`, adapter method `{first.get('method')}`. Task: "
              "judges/lm_eval_tasks/, the domain's held-out split; metrics are the cookbook's ROUGE-L and token F1 "
-             "(cookbook/text_metrics.py), the same as `make eval`. The hf backend loads the base in full "
-             "precision and applies the adapter with `peft=` (a QLoRA adapter on the unquantised base); the "
-             "server backend cannot send no_repeat_ngram_size, so its decoding can differ.", ""]
+             "(cookbook/text_metrics.py), the same as `make eval`, on the same prompt. The hf backend loads the "
+             "base in full precision and applies the adapter with `peft=`; the server backend cannot send "
+             "no_repeat_ngram_size, so its decoding can differ.", ""]
+    if first.get("method") == "qlora":
+        lines += ["This is a QLoRA run: `make eval` runs the base in 4-bit NF4 as it was trained, lm-eval's `hf` "
+                  "model here runs it unquantised (transformers 5 takes no `load_in_4bit` model argument), so "
+                  "the answers and scores differ from `make eval`'s.", ""]
     for report in reports:
         lines += backend_section(report)
     path = out_dir / "summary.md"
