@@ -1,5 +1,6 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
+#            LM_EVAL_BACKEND (hf|server) LIMIT
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,6 +12,7 @@ NPROC ?= 2
 ACCEL_CONFIG ?= ddp_cpu
 PORT ?= 7860
 TEST_ARGS ?=
+LM_EVAL_BACKEND ?= hf
 
 RESUME_OVERRIDE := $(if $(filter 1 yes true,$(RESUME)),train.resume=always,$(if $(filter 0 no false,$(RESUME)),train.resume=never))
 OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(METHOD)) \
@@ -18,7 +20,7 @@ OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(M
 
 METHODS ?= lora,adalora,bitfit,s2lora
 
-.PHONY: setup finetune eval demo compare bench test test-all lint clean ls
+.PHONY: setup finetune eval demo compare bench test test-all lint clean ls lm-eval
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +51,12 @@ compare: setup
 
 demo: setup
 	$(BIN)/cookbook demo $(DOMAIN) --run "$(RUN)" --port $(PORT)
+
+# lm-eval's own model classes on the domain task (judges/lm_eval_tasks/<domain>): hf in-process with peft=<adapter>,
+# or server = local-chat-completions against `make judge-server`. -> RUN/lm_eval/results_<backend>.json, summary.md
+lm-eval: setup
+	$(BIN)/python -m judges.lm_eval_run --domain $(DOMAIN) --run "$(RUN)" --backend $(LM_EVAL_BACKEND) \
+	  $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
 
 bench: setup
 	$(BIN)/cookbook bench $(ARGS)
