@@ -40,28 +40,22 @@ def wait_for_http(url: str, proc, timeout: float = 180) -> None:
 
 @pytest.fixture
 def demo(tiny_run):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "apps.telecom", "--run", str(tiny_run), "--port", str(port)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+    proc, url = start_demo("apps.telecom", tiny_run)
     try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_for_http(url, proc)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def test_demo_answers_a_question_side_by_side(demo):
+def make_driver():
+    """Headless Chromium through Selenium; skips (fails in CI) when the browser is missing."""
     if not (CHROMIUM and DRIVER):
         if os.environ.get("CI"):
             pytest.fail("chromium and chromedriver must be installed in CI (apt-get install chromium chromium-driver)")
         pytest.skip("chromium/chromedriver not installed")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
@@ -69,7 +63,28 @@ def test_demo_answers_a_question_side_by_side(demo):
                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"):
         opts.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    return webdriver.Chrome(service=Service(DRIVER), options=opts)
+
+
+def start_demo(module: str, run_dir):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", module, "--run", str(run_dir), "--port", str(port)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_http(url, proc)
+    except AssertionError:
+        proc.kill()
+        raise
+    return proc, url
+
+
+def test_demo_answers_a_question_side_by_side(demo):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = make_driver()
     try:
         driver.get(demo)
         wait = WebDriverWait(driver, 120)
