@@ -1,5 +1,6 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
+#            judge: JUDGE_MODEL LIMIT CONCURRENCY
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,7 +17,8 @@ RESUME_OVERRIDE := $(if $(filter 1 yes true,$(RESUME)),train.resume=always,$(if 
 OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(METHOD)) \
   $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(if $(OUTPUT),output_dir=$(OUTPUT)) $(RESUME_OVERRIDE) $(ARGS)
 
-.PHONY: setup finetune eval demo bench test test-all lint clean ls
+.PHONY: setup finetune eval demo bench test test-all lint clean ls judge judge-calibrate judge-server judge-server-stop \
+  bench-judge
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +48,25 @@ demo: setup
 
 bench: setup
 	$(BIN)/cookbook bench $(ARGS)
+
+# LLM-as-judge (judges/). JUDGE_MODEL picks the judge (default: the bundled, weak Gemma 3 270M). Each target uses
+# the running judge server or starts one for its own duration.
+JUDGE_OPTS := $(if $(LIMIT),--limit $(LIMIT)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
+
+judge: setup
+	$(BIN)/python -m judges.cli judge --domain $(DOMAIN) --run "$(RUN)" $(JUDGE_OPTS) $(ARGS)
+
+judge-calibrate: setup
+	$(BIN)/python -m judges.cli calibrate --domain $(DOMAIN) --run "$(RUN)" $(JUDGE_OPTS) $(ARGS)
+
+judge-server: setup
+	$(BIN)/python -m judges.cli server-start $(if $(RUN),--run "$(RUN)") $(ARGS)
+
+judge-server-stop: setup
+	$(BIN)/python -m judges.cli server-stop
+
+bench-judge: setup
+	$(BIN)/python -m judges.cli bench --domain $(DOMAIN) $(if $(RUN),--run "$(RUN)") $(ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(TEST_ARGS)
