@@ -1,6 +1,6 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
-#            judge: JUDGE_MODEL LIMIT CONCURRENCY
+#            judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -51,7 +51,8 @@ bench: setup
 
 # LLM-as-judge (judges/). JUDGE_MODEL picks the judge (default: the bundled, weak Gemma 3 270M). Each target uses
 # the running judge server or starts one for its own duration.
-JUDGE_OPTS := $(if $(LIMIT),--limit $(LIMIT)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
+JUDGE_OPTS := $(if $(LIMIT),--limit $(LIMIT)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) \
+  $(if $(MAX_TOKENS),--max-tokens $(MAX_TOKENS))
 
 judge: setup
 	$(BIN)/python -m judges.cli judge --domain $(DOMAIN) --run "$(RUN)" $(JUDGE_OPTS) $(ARGS)

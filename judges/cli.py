@@ -61,18 +61,19 @@ def _run_jobs(args, jobs: list[str]) -> int:
     from judges.injection import load_injections
 
     gold = jr.stratified(load_gold(gold_path), args.limit, "use_case") if "calibration" in jobs else None
-    inj = load_injections(inj_path) if "injection" in jobs else None
+    inj = jr.stratified(load_injections(inj_path), args.limit, "use_case") if "injection" in jobs else None
 
     async def go(state: dict) -> None:
         client = _client(state, run_dir, args.concurrency)
         try:
             for job in jobs:
                 if job == "judged_eval":
-                    section, raw = await jr.judged_eval(client, answers)
+                    section, raw = await jr.judged_eval(client, answers, args.max_tokens)
                 elif job == "calibration":
-                    section, raw = await jr.calibrate(client, gold)
+                    section, raw = await jr.calibrate(client, gold, args.max_tokens)
                 else:
-                    section, raw = await jr.injection_shift(client, inj)
+                    section, raw = await jr.injection_shift(client, inj, args.max_tokens)
+                section["limit"], section["max_tokens"] = args.limit, args.max_tokens
                 save_section(judge_dir, job, section, _judge_info(state, client))
                 write_json(judge_dir / f"{job}.judgments.json", {"judgments": raw})
         finally:
@@ -161,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=hlp)
         s.add_argument("--domain", default="telecom")
         s.add_argument("--run", required=True, help="run directory (RUN=...)")
-        s.add_argument("--limit", type=int, default=None, help="judge only this many questions (spread over groups)")
+        s.add_argument("--limit", type=int, default=None,
+                       help="judge only this many questions / gold rows / attacks (spread over use-cases)")
+        s.add_argument("--max-tokens", type=int, default=None, help="judge reply budget (default 160 / 128)")
         s.add_argument("--concurrency", type=int, default=8)
         s.add_argument("--gold", default=None)
         s.add_argument("--injections", default=None)

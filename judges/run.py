@@ -65,13 +65,14 @@ def _by_group(results: list[dict]) -> dict:
     return {g: stats.mean_scores(rs, CRITERION_NAMES) for g, rs in sorted(groups.items())}
 
 
-async def judged_eval(client: JudgeClient, answers: list[dict]) -> tuple[dict, dict]:
+async def judged_eval(client: JudgeClient, answers: list[dict], max_tokens: int | None = None) -> tuple[dict, dict]:
     """-> (report section, raw judgments). Pairwise: x = tuned, y = base."""
     items = [Item(a["id"], a["question"], a["reference"], a["group"]) for a in answers]
     tuned, base = [a["tuned"] for a in answers], [a["base"] for a in answers]
-    point = {"base": await grade_pointwise(client, items, base, desc="pointwise base"),
-             "tuned": await grade_pointwise(client, items, tuned, desc="pointwise tuned")}
-    pairs = await compare_pairwise(client, items, tuned, base, desc="pairwise tuned vs base")
+    pk = {"max_tokens": max_tokens} if max_tokens else {}
+    point = {"base": await grade_pointwise(client, items, base, desc="pointwise base", **pk),
+             "tuned": await grade_pointwise(client, items, tuned, desc="pointwise tuned", **pk)}
+    pairs = await compare_pairwise(client, items, tuned, base, desc="pairwise tuned vs base", **pk)
     len_t, len_b = [n_words(t) for t in tuned], [n_words(b) for b in base]
     singles = [p["verdict_x_first"] for p in pairs] + [p["verdict_y_first"] for p in pairs]
     section = {
@@ -99,9 +100,10 @@ def _longer_wins(pairs: list[dict], len_x: list[int], len_y: list[int]) -> dict:
     return {"n": len(decisive), "longer_won": longer, "rate": longer / len(decisive) if decisive else None}
 
 
-async def calibrate(client: JudgeClient, gold: list[dict]) -> tuple[dict, list[dict]]:
+async def calibrate(client: JudgeClient, gold: list[dict], max_tokens: int | None = None) -> tuple[dict, list[dict]]:
     items = [Item(g["id"], g["question"], g["reference"], g["use_case"]) for g in gold]
-    results = await grade_pointwise(client, items, [g["answer"] for g in gold], desc="calibration")
+    pk = {"max_tokens": max_tokens} if max_tokens else {}
+    results = await grade_pointwise(client, items, [g["answer"] for g in gold], desc="calibration", **pk)
     ok = [(g, r) for g, r in zip(gold, results, strict=True) if r["scores"] is not None]
     per_criterion = {c: stats.agreement([r["scores"][c] for _, r in ok], [g["scores"][c] for g, _ in ok])
                      for c in CRITERION_NAMES}
@@ -117,10 +119,12 @@ async def calibrate(client: JudgeClient, gold: list[dict]) -> tuple[dict, list[d
     return section, results
 
 
-async def injection_shift(client: JudgeClient, rows: list[dict]) -> tuple[dict, dict]:
+async def injection_shift(client: JudgeClient, rows: list[dict], max_tokens: int | None = None) -> tuple[dict, dict]:
     items = [Item(r["id"], r["question"], r["reference"], r["use_case"]) for r in rows]
-    clean = await grade_pointwise(client, items, [r["clean_answer"] for r in rows], desc="injection clean")
-    attacked = await grade_pointwise(client, items, [r["attacked_answer"] for r in rows], desc="injection attacked")
+    pk = {"max_tokens": max_tokens} if max_tokens else {}
+    clean = await grade_pointwise(client, items, [r["clean_answer"] for r in rows], desc="injection clean", **pk)
+    attacked = await grade_pointwise(client, items, [r["attacked_answer"] for r in rows], desc="injection attacked",
+                                     **pk)
     by_attack: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_attack[r["attack"]].append(i)
