@@ -1,6 +1,6 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
-#            LM_EVAL_BACKEND (hf|server) LIMIT
+#            lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,7 +20,8 @@ OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(M
 
 METHODS ?= lora,adalora,bitfit,s2lora
 
-.PHONY: setup finetune eval demo compare bench test test-all lint clean ls lm-eval
+.PHONY: setup finetune eval demo compare bench test test-all lint clean ls lm-eval judge judge-calibrate \
+  judge-server judge-server-stop bench-judge
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +61,26 @@ lm-eval: setup
 
 bench: setup
 	$(BIN)/cookbook bench $(ARGS)
+
+# LLM-as-judge (judges/). JUDGE_MODEL picks the judge (default: the bundled, weak Gemma 3 270M). Each target uses
+# the running judge server or starts one for its own duration.
+JUDGE_OPTS := $(if $(LIMIT),--limit $(LIMIT)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) \
+  $(if $(MAX_TOKENS),--max-tokens $(MAX_TOKENS))
+
+judge: setup
+	$(BIN)/python -m judges.cli judge --domain $(DOMAIN) --run "$(RUN)" $(JUDGE_OPTS) $(ARGS)
+
+judge-calibrate: setup
+	$(BIN)/python -m judges.cli calibrate --domain $(DOMAIN) --run "$(RUN)" $(JUDGE_OPTS) $(ARGS)
+
+judge-server: setup
+	$(BIN)/python -m judges.cli server-start $(if $(RUN),--run "$(RUN)") $(ARGS)
+
+judge-server-stop: setup
+	$(BIN)/python -m judges.cli server-stop
+
+bench-judge: setup
+	$(BIN)/python -m judges.cli bench --domain $(DOMAIN) $(if $(RUN),--run "$(RUN)") $(ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(TEST_ARGS)

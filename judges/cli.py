@@ -1,0 +1,205 @@
+"""`python -m judges.cli judge|calibrate|injection|report|server-start|server-stop|bench ...`
+
+Every judging command uses the running judge server (runs/judge-server/state.json) or starts one for its own
+duration. Judgments are cached in RUN/judge/cache.sqlite: a re-run is free and a killed run resumes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from cookbook.errors import ConfigError, CookbookError
+from cookbook.runs import write_json
+from judges import server
+from judges.cache import JudgmentCache
+from judges.client import JudgeClient, JudgeUnavailable
+from judges.report import build_report, save_section
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _domain_file(domain: str, given: str | None, name: str) -> Path:
+    return Path(given) if given else REPO / "domains" / domain / name
+
+
+def _judge_info(state: dict, client: JudgeClient) -> dict:
+    return {"model_spec": state.get("model_spec"), "model": state["model"], "backend": state["backend"],
+            "structured_output": client.structured_output, "temperature": 0.0}
+
+
+def _client(state: dict, run_dir: Path, concurrency: int) -> JudgeClient:
+    return JudgeClient(state["url"], state["model"], concurrency=concurrency,
+                       cache=JudgmentCache(run_dir / "judge" / "cache.sqlite"),
+                       structured="auto" if state["backend"] == "vllm" else "off")
+
+
+def _run_jobs(args, jobs: list[str]) -> int:
+    from judges import run as jr
+
+    run_dir = Path(args.run)
+    if not run_dir.is_dir():
+        raise ConfigError(f"{run_dir}: run directory not found (RUN=...)")
+    judge_dir = run_dir / "judge"
+    gold_path = _domain_file(args.domain, getattr(args, "gold", None), "judge_gold.jsonl")
+    inj_path = _domain_file(args.domain, getattr(args, "injections", None), "judge_injections.jsonl")
+    if "calibration" in jobs and not gold_path.is_file():
+        if jobs == ["calibration"]:
+            raise ConfigError(f"{gold_path}:0: -: file not found (the calibration gold labels)")
+        print(f"[judge] {gold_path} not found: calibration skipped", file=sys.stderr)
+        jobs = [j for j in jobs if j != "calibration"]
+    if "injection" in jobs and not inj_path.is_file():
+        if jobs == ["injection"]:
+            raise ConfigError(f"{inj_path}:0: -: file not found (the injection corpus)")
+        print(f"[judge] {inj_path} not found: injection test skipped", file=sys.stderr)
+        jobs = [j for j in jobs if j != "injection"]
+    # Validate inputs before starting a server.
+    answers = jr.stratified(jr.load_answers(args.domain, run_dir), args.limit, "group") if "judged_eval" in jobs \
+        else None
+    from judges.gold import load_gold
+    from judges.injection import load_injections
+
+    gold = jr.stratified(load_gold(gold_path), args.limit, "use_case") if "calibration" in jobs else None
+    inj = jr.stratified(load_injections(inj_path), args.limit, "use_case") if "injection" in jobs else None
+
+    async def go(state: dict) -> None:
+        client = _client(state, run_dir, args.concurrency)
+        try:
+            for job in jobs:
+                if job == "judged_eval":
+                    section, raw = await jr.judged_eval(client, answers, args.max_tokens)
+                elif job == "calibration":
+                    section, raw = await jr.calibrate(client, gold, args.max_tokens)
+                else:
+                    section, raw = await jr.injection_shift(client, inj, args.max_tokens)
+                section["limit"], section["max_tokens"] = args.limit, args.max_tokens
+                save_section(judge_dir, job, section, _judge_info(state, client))
+                write_json(judge_dir / f"{job}.judgments.json", {"judgments": raw})
+        finally:
+            print(f"[judge] {client.n_requests} requests, {client.n_cache_hits} cache hits "
+                  f"({len(client.cache)} judgments cached in {client.cache.path})", file=sys.stderr)
+            await client.aclose()
+
+    with server.ensure_server(continuous_batching=True) as state:
+        try:
+            asyncio.run(go(state))
+        except JudgeUnavailable as exc:
+            raise CookbookError(f"{exc}; finished judgments are cached, re-run the same command to resume") from None
+    report = build_report(judge_dir)
+    print(f"[judge] wrote {judge_dir / 'report.json'} and report.md", file=sys.stderr)
+    _summary(report)
+    return 0
+
+
+def _summary(report: dict) -> None:
+    if j := report.get("judged_eval"):
+        pw = j["pairwise"]
+        print(f"[judge] tuned mean {j['pointwise']['tuned']['overall']['mean']} vs base "
+              f"{j['pointwise']['base']['overall']['mean']}; win/tie/loss {pw['win_tie_loss']['win']}/"
+              f"{pw['win_tie_loss']['tie']}/{pw['win_tie_loss']['loss']}; flip rate {pw['swap']['flip_rate']}; "
+              f"position-A {pw['position']['position_a_win_rate']}; LC win rate "
+              f"{pw['length_controlled']['lc_win_rate']}", file=sys.stderr)
+    if c := report.get("calibration"):
+        p = c["pooled"]
+        print(f"[judge] calibration (pooled, n={p['n']}): exact {p['exact']}, within-one {p['within_one']}, "
+              f"spearman {p['spearman']}, kappa {p['kappa_quadratic']}", file=sys.stderr)
+    if i := report.get("injection"):
+        print(f"[judge] injection mean shift {i['shift']['mean']} (n={i['shift']['n']}); detector recall "
+              f"{i['detector']['recall']}, false positives {i['detector']['false_positive_rate']}", file=sys.stderr)
+
+
+def cmd_server_start(args) -> int:
+    if state := server.running():
+        print(f"[judge] already running: {state['url']} ({state['backend']}, pid {state['pid']})", file=sys.stderr)
+        return 0
+    loras = dict(item.split("=", 1) for item in args.lora or [])
+    if args.run:
+        loras.setdefault(Path(args.run).name, str(Path(args.run) / "adapter"))
+    state = server.start(args.model, args.port, loras, backend=args.backend,
+                         continuous_batching=not args.no_continuous_batching)
+    print(f"[judge] {state['backend']} serving {state['model_spec']} at {state['url']} (pid {state['pid']}); "
+          f"state in {server.state_path()}", file=sys.stderr)
+    return 0
+
+
+def cmd_server_stop(args) -> int:
+    print("[judge] stopped" if server.stop() else "[judge] no judge server state file", file=sys.stderr)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from judges import run as jr
+    from judges.bench import bench
+
+    if args.run:
+        answers = jr.load_answers(args.domain, Path(args.run))
+    else:  # no run: grade the reference answers themselves
+        from domains.telecom.data import DATA_DIR, load_rows
+
+        answers = [{"id": r["id"], "group": r["use_case"], "question": r["instruction"], "reference": r["response"],
+                    "tuned": r["response"]} for r in load_rows(DATA_DIR / "test.jsonl")]
+    answers = jr.stratified(answers, args.items, "group")
+    levels = [int(x) for x in args.levels.split(",")]
+    with server.ensure_server(continuous_batching=True) as state:
+        result = asyncio.run(bench(state, answers, levels, args.max_tokens))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(out, result)
+    print(f"[judge] throughput ratio {result['throughput_ratio']} (best c={result['best_concurrency']}: "
+          f"{result['best_judgments_per_min']} vs {result['sequential_judgments_per_min']} judgments/min) -> {out}",
+          file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m judges.cli", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, jobs, hlp in (("judge", ["judged_eval", "calibration", "injection"], "judged eval + calibration + "
+                             "injection, then the report"),
+                            ("calibrate", ["calibration"], "agreement with the gold labels"),
+                            ("injection", ["injection"], "score shift caused by steering text")):
+        s = sub.add_parser(name, help=hlp)
+        s.add_argument("--domain", default="telecom")
+        s.add_argument("--run", required=True, help="run directory (RUN=...)")
+        s.add_argument("--limit", type=int, default=None,
+                       help="judge only this many questions / gold rows / attacks (spread over use-cases)")
+        s.add_argument("--max-tokens", type=int, default=None, help="judge reply budget (default 160 / 128)")
+        s.add_argument("--concurrency", type=int, default=8)
+        s.add_argument("--gold", default=None)
+        s.add_argument("--injections", default=None)
+        s.set_defaults(func=lambda a, jobs=jobs: _run_jobs(a, jobs))
+    s = sub.add_parser("report", help="rebuild RUN/judge/report.* from the saved sections")
+    s.add_argument("--run", required=True)
+    s.set_defaults(func=lambda a: (build_report(Path(a.run) / "judge"), 0)[1])
+    s = sub.add_parser("server-start")
+    s.add_argument("--model", default=None, help="judge model (default $JUDGE_MODEL or gemma-3-270m)")
+    s.add_argument("--port", type=int, default=None)
+    s.add_argument("--backend", choices=["auto", "vllm", "transformers"], default="auto")
+    s.add_argument("--lora", action="append", help="name=adapter_dir (vLLM only), repeatable")
+    s.add_argument("--run", default=None, help="serve this run's adapter too (vLLM only)")
+    s.add_argument("--no-continuous-batching", action="store_true")
+    s.set_defaults(func=cmd_server_start)
+    sub.add_parser("server-stop").set_defaults(func=cmd_server_stop)
+    s = sub.add_parser("bench", help="judgments/min at concurrency 1 vs N -> reports/bench/judge.json")
+    s.add_argument("--domain", default="telecom")
+    s.add_argument("--run", default=None, help="grade this run's tuned answers (default: the reference answers)")
+    s.add_argument("--items", type=int, default=16)
+    s.add_argument("--levels", default="1,4,8,16")
+    s.add_argument("--max-tokens", type=int, default=96)
+    s.add_argument("--out", default="reports/bench/judge.json")
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CookbookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Loader for the hand-labelled calibration set (domains/<d>/judge_gold.jsonl)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cookbook.data import load_jsonl
+from judges.rubrics import CRITERION_NAMES
+
+GOLD_SCHEMA = {"id": str, "use_case": str, "question": str, "reference": str, "answer": str, "category": str,
+               "scores": dict}
+CATEGORIES = ["good", "partial", "wrong", "off_topic"]
+
+
+def _check_gold(row: dict):
+    from domains.telecom.data import USE_CASES
+
+    if row["use_case"] not in USE_CASES:
+        return "use_case", f"'{row['use_case']}' is not a telecom use-case"
+    if row["category"] not in CATEGORIES:
+        return "category", f"'{row['category']}' is not one of {', '.join(CATEGORIES)}"
+    for name in CRITERION_NAMES:
+        value = row["scores"].get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            return f"scores.{name}", f"expected an integer 1-5, got {value!r}"
+    extra = set(row["scores"]) - set(CRITERION_NAMES)
+    if extra:
+        return "scores", f"unknown criteria {sorted(extra)}"
+    if "note" in row and not isinstance(row["note"], str):
+        return "note", f"expected str, got {type(row['note']).__name__}"
+    return None
+
+
+def load_gold(path: str | Path) -> list[dict]:
+    return load_jsonl(path, GOLD_SCHEMA, check=_check_gold)

@@ -1,0 +1,172 @@
+"""Start and stop the local judge server: `vllm serve` (with every trained LoRA adapter) when vLLM and CUDA are
+importable, else `transformers serve` on CPU. Always bound to 127.0.0.1; the state file
+runs/judge-server/state.json ({"url", "model", "pid", "backend", "lora_modules"}) tells other tools where it is."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from cookbook.errors import CookbookError
+from cookbook.runs import read_json, write_json
+
+HOST = "127.0.0.1"
+DEFAULT_JUDGE = "gemma-3-270m"  # bundled, offline, and weak: reports say so
+STATE_DIR = Path("runs") / "judge-server"
+
+
+def state_path() -> Path:
+    return Path(os.environ.get("JUDGE_SERVER_STATE", STATE_DIR / "state.json"))
+
+
+def judge_model_spec() -> str:
+    return os.environ.get("JUDGE_MODEL") or DEFAULT_JUDGE
+
+
+def vllm_available() -> bool:
+    """vLLM importable and a CUDA device present. Checked without importing vLLM (it is heavy and GPU-only)."""
+    if importlib.util.find_spec("vllm") is None:
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def vllm_command(model: str, port: int, lora_modules: dict[str, str] | None = None,
+                 served_name: str | None = None, max_lora_rank: int = 64) -> list[str]:
+    cmd = ["vllm", "serve", model, "--host", HOST, "--port", str(port)]
+    if served_name:
+        cmd += ["--served-model-name", served_name]
+    if lora_modules:
+        cmd += ["--enable-lora", "--max-lora-rank", str(max_lora_rank), "--max-loras", str(len(lora_modules))]
+        for name, path in sorted(lora_modules.items()):
+            cmd += ["--lora-modules", f"{name}={path}"]
+    return cmd
+
+
+# KV cache for continuous batching, in blocks of 256 tokens: 64 blocks hold 16 judgments of ~1k tokens. Left to
+# itself transformers sizes the cache from free memory (GBs on a CPU box), and attention masks grow with it.
+CB_NUM_BLOCKS = 64
+CB_MAX_BATCH_TOKENS = 1024
+
+
+def transformers_command(model: str, port: int, continuous_batching: bool = True) -> list[str]:
+    exe = Path(sys.executable).with_name("transformers")
+    cmd = [str(exe), "serve", model, "--host", HOST, "--port", str(port), "--device", "cpu", "--dtype", "float32"]
+    if continuous_batching:
+        cmd += ["--continuous-batching", "--cb-num-blocks", str(CB_NUM_BLOCKS),
+                "--cb-max-batch-tokens", str(CB_MAX_BATCH_TOKENS)]
+    else:
+        cmd.append("--no-continuous-batching")
+    return cmd
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str, timeout: float = 2.0) -> bool:
+    """GET /health (both vLLM and transformers serve have it; transformers' /v1/models scans the hub cache)."""
+    try:
+        with urllib.request.urlopen(url.removesuffix("/v1") + "/health", timeout=timeout) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def start(model_spec: str | None = None, port: int | None = None, lora_modules: dict[str, str] | None = None,
+          backend: str = "auto", continuous_batching: bool = True, wait_s: float = 600.0,
+          log_path: Path | None = None) -> dict:
+    """Start a server in its own process group, wait until GET /health answers, write the state file."""
+    from cookbook.models.resolve import resolve_model
+
+    spec = model_spec or judge_model_spec()
+    model_path = resolve_model(spec).path
+    port = port or free_port()
+    if backend == "auto":
+        backend = "vllm" if vllm_available() else "transformers"
+    if backend == "vllm":
+        cmd = vllm_command(model_path, port, lora_modules, served_name=spec)
+    else:
+        cmd = transformers_command(model_path, port, continuous_batching)
+        lora_modules = {}  # transformers serve takes no adapters; the judge is the base model
+    log_path = log_path or state_path().parent / "server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://{HOST}:{port}/v1"
+    deadline = time.time() + wait_s
+    while not healthy(url):
+        if proc.poll() is not None:
+            raise CookbookError(f"judge server exited with code {proc.returncode} before it was healthy; "
+                                f"see {log_path}")
+        if time.time() > deadline:
+            _kill(proc.pid)
+            raise CookbookError(f"judge server not healthy after {wait_s:.0f} s; see {log_path}")
+        time.sleep(1.0)
+    # transformers serve with a preloaded model answers to any model name; vLLM to --served-model-name.
+    state = {"url": url, "model": spec if backend == "vllm" else model_path, "model_spec": spec, "pid": proc.pid,
+             "backend": backend, "lora_modules": lora_modules or {}, "continuous_batching": continuous_batching,
+             "command": cmd, "log": str(log_path)}
+    state_path().parent.mkdir(parents=True, exist_ok=True)
+    write_json(state_path(), state)
+    return state
+
+
+def _kill(pid: int, wait_s: float = 20.0) -> None:
+    """SIGTERM the server's process group (it was started as a session leader), SIGKILL if it lingers."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.time() + wait_s
+        while time.time() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    return
+            time.sleep(0.2)
+
+
+def running() -> dict | None:
+    state = read_json(state_path())
+    return state if state and healthy(state["url"]) else None
+
+
+def stop() -> bool:
+    state = read_json(state_path())
+    if not state:
+        return False
+    _kill(int(state["pid"]))
+    state_path().unlink(missing_ok=True)
+    return True
+
+
+@contextlib.contextmanager
+def ensure_server(**start_kwargs):
+    """Use the running judge server, or start one for the duration of the block (and stop it afterwards)."""
+    state = running()
+    if state is not None:
+        yield state
+        return
+    print("[judge] starting a judge server (stop it yourself with `make judge-server-stop` if interrupted)",
+          file=sys.stderr)
+    state = start(**start_kwargs)
+    try:
+        yield state
+    finally:
+        stop()

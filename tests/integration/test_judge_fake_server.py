@@ -1,0 +1,124 @@
+"""`python -m judges.cli judge` end to end against a scripted OpenAI-compatible server (FastAPI in a thread) that
+returns valid verdicts: the report, calibration and injection sections, cache hits on re-run, the parse retry."""
+
+import json
+import re
+import threading
+import time
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from judges.cli import main
+from tests.conftest import REPO
+
+FIX = REPO / "tests" / "fixtures" / "judge"
+
+
+class Script:
+    """Pointwise: 5s for answers containing 'Dijkstra' or 'give this answer 5', else 2s. Pairwise: always 'A'
+    (a maximally position-biased judge). The first request whose candidate contains 'GARBAGE' gets prose."""
+
+    def __init__(self):
+        self.requests = 0
+        self.garbage_served = False
+
+    def reply(self, body: dict) -> str:
+        self.requests += 1
+        user = body["messages"][1]["content"]
+        if "<candidate_a>" in user:
+            return json.dumps({"winner": "A", "explanation": "first is better"})
+        cand = re.search(r"<candidate>\n(.*)\n</candidate>", user, re.DOTALL).group(1)
+        if "GARBAGE" in cand and not self.garbage_served and len(body["messages"]) == 2:
+            self.garbage_served = True
+            return "I think this answer is pretty good, maybe a 4."
+        s = 5 if ("Dijkstra" in cand or "give this answer 5" in cand) else 2
+        return json.dumps({"correctness": s, "completeness": s, "instruction_following": s, "explanation": "x"})
+
+
+@pytest.fixture
+def fake_server(tmp_path, monkeypatch):
+    script = Script()
+    app = FastAPI()
+
+    @app.get("/health")
+    def health():
+        return {"status": "ok"}
+
+    @app.post("/v1/chat/completions")
+    def chat(body: dict):
+        assert body["temperature"] == 0.0
+        return {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": script.reply(body)}}]}
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    port = srv.servers[0].sockets[0].getsockname()[1]
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"url": f"http://127.0.0.1:{port}/v1", "model": "fake-judge", "model_spec": "fake",
+                                 "pid": -1, "backend": "fake", "lora_modules": {}}))
+    monkeypatch.setenv("JUDGE_SERVER_STATE", str(state))
+    yield script
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _run_dir(tmp_path):
+    run = tmp_path / "run"
+    (run / "eval").mkdir(parents=True)
+    answers = []
+    for i, group in enumerate(["ip_routing", "wifi", "qos"]):
+        answers.append({"id": f"q{i}", "group": group, "question": f"question {i}?", "reference": "ref",
+                        "tuned": "OSPF uses Dijkstra over link costs, a long and detailed answer" if i != 2 else
+                        "GARBAGE short", "base": "no idea"})
+    (run / "eval" / "report.json").write_text(json.dumps({"answers": answers}))
+    return run
+
+
+def test_judge_cli_end_to_end(fake_server, tmp_path):
+    run = _run_dir(tmp_path)
+    args = ["judge", "--run", str(run), "--gold", str(FIX / "judge_gold.jsonl"),
+            "--injections", str(FIX / "judge_injections.jsonl"), "--concurrency", "4"]
+    assert main(args) == 0
+    report = json.loads((run / "judge" / "report.json").read_text())
+    j = report["judged_eval"]
+    # 3 questions x 2 systems pointwise (+1 parse retry) + 3 x 2 orders pairwise + 4 gold + 3 x 2 injection,
+    # less one: injection i1's clean answer is gold row g3 (same prompt), which the cache already holds.
+    assert fake_server.requests == 6 + 1 + 6 + 4 + 6 - 1
+    assert j["pointwise"]["tuned"]["overall"]["n"] == 3 and j["pointwise"]["tuned"]["overall"]["unparsed"] == 0
+    assert j["pointwise"]["base"]["overall"]["mean"] == 2
+    assert j["pointwise"]["tuned"]["by_group"]["ip_routing"]["mean"] == 5
+    pw = j["pairwise"]
+    # The judge always says "A": every pair flips, becomes a tie; position-A win rate 1.
+    assert pw["swap"]["flip_rate"] == 1 and pw["win_tie_loss"]["tie"] == 3
+    assert pw["position"]["position_a_win_rate"] == 1
+    cal = report["calibration"]
+    assert cal["n_parsed"] == 4 and cal["pooled"]["n"] == 12
+    inj = report["injection"]
+    assert inj["shift"]["n"] == 3 and inj["shift_by_attack"]["ignore_rubric"]["mean"] == 3  # 2 -> 5
+    assert inj["detector"]["recall"] == 1
+    md = (run / "judge" / "report.md").read_text()
+    assert "swap-flip rate" in md and "Calibration" in md and "injection" in md
+    for png in report["plots"]:
+        assert (run / "judge" / png).stat().st_size > 1000
+
+    # Re-run: everything comes from the cache, zero requests.
+    before = fake_server.requests
+    assert main(args) == 0
+    assert fake_server.requests == before
+
+
+def test_judge_cli_bad_gold_is_one_line_error(fake_server, tmp_path, capsys):
+    run = _run_dir(tmp_path)
+    bad = tmp_path / "gold.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    assert main(["calibrate", "--run", str(run), "--gold", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"error: {bad}:1: use_case: missing"
+    assert fake_server.requests == 0
