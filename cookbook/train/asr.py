@@ -24,6 +24,7 @@ from cookbook.train.common import (
     resume_point,
     start_metrics,
     train_and_measure,
+    training_arguments,
 )
 from cookbook.train.trainer import method_penalty
 
@@ -64,35 +65,12 @@ def build_asr_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str
     model = attach_method(base, cfg, method)
     use_cuda = torch.cuda.is_available()
     args = Seq2SeqTrainingArguments(
-        output_dir=str(run_dir / "checkpoints"),
-        max_steps=cfg.train.max_steps,
-        per_device_train_batch_size=cfg.train.batch_size,
-        per_device_eval_batch_size=cfg.train.batch_size,
-        gradient_accumulation_steps=cfg.train.grad_accum,
-        learning_rate=cfg.train.lr,
+        **training_arguments(cfg, run_dir, bool(eval_rows)),
         lr_scheduler_type="linear",
-        warmup_steps=max(1, int(cfg.train.warmup_ratio * cfg.train.max_steps)),
-        weight_decay=cfg.train.weight_decay,
-        logging_steps=cfg.train.logging_steps,
-        logging_first_step=True,
-        save_strategy="steps",
-        save_steps=cfg.train.save_steps,
-        save_total_limit=2,
-        eval_strategy="steps" if eval_rows else "no",
-        eval_steps=cfg.train.eval_steps,
-        prediction_loss_only=True,
         predict_with_generate=False,
         label_names=["labels"],  # PeftModel's forward(*args, **kwargs) hides them from the Trainer's inspection
         remove_unused_columns=False,
         fp16=use_cuda,
-        use_cpu=not use_cuda,
-        gradient_checkpointing=cfg.train.gradient_checkpointing,
-        seed=cfg.train.seed,
-        data_seed=cfg.train.seed,
-        report_to=[],
-        dataloader_num_workers=0,
-        ddp_find_unused_parameters=False,
-        save_only_model=False,
     )
     collator = WhisperCollator(base.config.decoder_start_token_id)
     trainer = AsrTrainer(

@@ -33,6 +33,36 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> dict:
+    """TrainingArguments keywords every trainer shares: schedule, checkpoints (resumable), eval, seeds, CPU/GPU."""
+    return dict(
+        output_dir=str(run_dir / "checkpoints"),
+        max_steps=cfg.train.max_steps,
+        per_device_train_batch_size=cfg.train.batch_size,
+        per_device_eval_batch_size=cfg.train.batch_size,
+        gradient_accumulation_steps=cfg.train.grad_accum,
+        learning_rate=cfg.train.lr,
+        warmup_steps=max(1, int(cfg.train.warmup_ratio * cfg.train.max_steps)),
+        weight_decay=cfg.train.weight_decay,
+        logging_steps=cfg.train.logging_steps,
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=cfg.train.save_steps,
+        save_total_limit=2,
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=cfg.train.eval_steps,
+        prediction_loss_only=True,
+        use_cpu=not torch.cuda.is_available(),
+        gradient_checkpointing=cfg.train.gradient_checkpointing,
+        seed=cfg.train.seed,
+        data_seed=cfg.train.seed,
+        report_to=[],
+        dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,
+        save_only_model=False,
+    )
+
+
 def resume_point(cfg: RunConfig, run_dir: Path) -> tuple[str | None, dict]:
     """(checkpoint to resume from or None, the progress totals saved beside it)."""
     resume_from = None if cfg.train.resume == "never" else last_checkpoint(run_dir / "checkpoints")

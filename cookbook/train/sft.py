@@ -24,6 +24,7 @@ from cookbook.train.common import (
     resume_point,
     start_metrics,
     train_and_measure,
+    training_arguments,
 )
 from cookbook.train.trainer import CookbookSFTTrainer
 
@@ -56,37 +57,14 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
     peft_config = build_peft_config(cfg.peft, method, model.config.model_type, total_steps)
     use_cuda = torch.cuda.is_available()
     args = SFTConfig(
-        output_dir=str(run_dir / "checkpoints"),
-        max_steps=cfg.train.max_steps,
-        per_device_train_batch_size=cfg.train.batch_size,
-        per_device_eval_batch_size=cfg.train.batch_size,
-        gradient_accumulation_steps=cfg.train.grad_accum,
-        learning_rate=cfg.train.lr,
+        **training_arguments(cfg, run_dir, bool(eval_rows)),
         lr_scheduler_type="cosine",
-        warmup_steps=max(1, int(cfg.train.warmup_ratio * cfg.train.max_steps)),
-        weight_decay=cfg.train.weight_decay,
-        logging_steps=cfg.train.logging_steps,
-        logging_first_step=True,
-        save_strategy="steps",
-        save_steps=cfg.train.save_steps,
-        save_total_limit=2,
-        eval_strategy="steps" if eval_rows else "no",
-        eval_steps=cfg.train.eval_steps,
-        prediction_loss_only=True,
         bf16=use_cuda and torch.cuda.is_bf16_supported(),  # CPU: fp32 (bf16 matmuls are ~100x slower here)
         fp16=False,
-        use_cpu=not use_cuda,
-        gradient_checkpointing=cfg.train.gradient_checkpointing,
         max_length=cfg.data.max_seq_len,
         completion_only_loss=True,
         eos_token=END if END in tokenizer.get_vocab() else None,
         train_sampling_strategy="group_by_length" if cfg.train.group_by_length else "random",
-        seed=cfg.train.seed,
-        data_seed=cfg.train.seed,
-        report_to=[],
-        dataloader_num_workers=0,
-        ddp_find_unused_parameters=False,
-        save_only_model=False,
     )
     return CookbookSFTTrainer(
         model=model, args=args, train_dataset=to_dataset(recipe, train_rows),

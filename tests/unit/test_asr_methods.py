@@ -5,25 +5,16 @@ formula of each method."""
 import pytest
 import torch
 from torch import nn
-from transformers import WhisperConfig, WhisperForConditionalGeneration
 
 from cookbook.config import load_config
 from cookbook.paths import repo_root
 from cookbook.peft_methods.bitfit import base_biases, load_bitfit, save_bitfit
 from cookbook.train.asr import attach_method
+from tests.unit.test_s2lora import make_base  # the same tiny random Whisper
 
 METHODS = ["lora", "adalora", "s2lora", "bitfit"]
 TARGETS = ("q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2")
 R = 4
-
-
-def make_base():
-    torch.manual_seed(0)
-    cfg = WhisperConfig(vocab_size=100, d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2,
-                        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_source_positions=32,
-                        max_target_positions=32, num_mel_bins=8, pad_token_id=0, bos_token_id=1, eos_token_id=2,
-                        decoder_start_token_id=1)
-    return WhisperForConditionalGeneration(cfg).eval()
 
 
 def run_config(method):
