@@ -4,10 +4,10 @@ word differences from the base marked (and from the reference, for corpus uttera
 
 from __future__ import annotations
 
-import argparse
 import html
 from pathlib import Path
 
+from apps.launch import command_line, serve
 from cookbook.asr_inference import AsrRun, load_asr_run, transcribe
 from cookbook.asr_metrics import utterance_wer, word_diff
 from cookbook.audio import read_wav, to_mono_16k
@@ -84,14 +84,8 @@ def main(run_dir: str, host: str = "127.0.0.1", port: int = 7860) -> None:
     run = load_asr_run(run_dir)
     ev = load_config(Path(run_dir) / "config.yaml").eval
     app = build_app(run, corpus_examples(run_dir), ev.max_new_tokens)
-    print(f"[cookbook] demo on http://{host}:{port}", flush=True)
-    app.launch(server_name=host, server_port=port, show_error=True)
+    serve(app, host, port)
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--run", required=True)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=7860)
-    a = ap.parse_args()
-    main(a.run, a.host, a.port)
+    command_line(main)

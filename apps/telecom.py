@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
+from apps.launch import command_line, serve
 from apps.side_by_side import build_app
 from cookbook.config import load_config
 from cookbook.inference import load_run
@@ -17,14 +17,8 @@ def main(run_dir: str, host: str = "127.0.0.1", port: int = 7860) -> None:
     decoding = {"max_new_tokens": ev.max_new_tokens, "repetition_penalty": ev.repetition_penalty,
                 "no_repeat_ngram_size": ev.no_repeat_ngram_size}
     app = build_app(tm, "Telecom assistant", prompts.SYSTEM, prompts.DEMO_QUESTIONS, decoding)
-    print(f"[cookbook] demo on http://{host}:{port}", flush=True)
-    app.launch(server_name=host, server_port=port, show_error=True)
+    serve(app, host, port)
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--run", required=True)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=7860)
-    a = ap.parse_args()
-    main(a.run, a.host, a.port)
+    command_line(main)

@@ -11,11 +11,10 @@ import torch
 from tqdm.auto import tqdm
 
 from cookbook.audio import SAMPLE_RATE
-from cookbook.errors import CookbookError
 from cookbook.models.resolve import resolve_model
 from cookbook.models.whisper import generate_kwargs, load_whisper
 from cookbook.peft_methods.bitfit import base_biases, is_bitfit_adapter, load_bitfit
-from cookbook.runs import read_json
+from cookbook.runs import finished_run
 
 
 @dataclass
@@ -36,12 +35,7 @@ class AsrRun:
 
 
 def load_asr_run(run_dir: str | Path) -> AsrRun:
-    run_dir = Path(run_dir)
-    adapter = run_dir / "adapter"
-    metrics = read_json(run_dir / "metrics.json")
-    if not (adapter / "adapter_config.json").is_file() or not metrics:
-        raise CookbookError(f"{run_dir}: not a finished run directory (needs adapter/ and metrics.json); "
-                            "train one with `make finetune DOMAIN=speech OUTPUT=dir`")
+    adapter, metrics = finished_run(Path(run_dir), "speech")
     import cookbook.peft_methods.s2lora  # noqa: F401  (S2-LoRA adapters load only once it is registered)
 
     base, processor = load_whisper(resolve_model(metrics["base_model"]))

@@ -8,11 +8,10 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from cookbook.errors import CookbookError
 from cookbook.models.chat_template import END, START, render_prompt, strip_answer
 from cookbook.models.resolve import load_model, load_tokenizer, resolve_model
 from cookbook.peft_methods import PEFT_METHODS
-from cookbook.runs import read_json
+from cookbook.runs import finished_run
 
 
 @dataclass
@@ -27,12 +26,7 @@ def load_run(run_dir: str | Path) -> TunedModel:
     """Base model (loaded as it was trained: 4-bit for QLoRA) plus the run's adapter."""
     from peft import PeftModel
 
-    run_dir = Path(run_dir)
-    adapter = run_dir / "adapter"
-    metrics = read_json(run_dir / "metrics.json")
-    if not (adapter / "adapter_config.json").is_file() or not metrics:
-        raise CookbookError(f"{run_dir}: not a finished run directory (needs adapter/ and metrics.json); "
-                            "train one with `make finetune DOMAIN=... OUTPUT=dir`")
+    adapter, metrics = finished_run(Path(run_dir))
     resolved = resolve_model(metrics["base_model"])
     method = metrics.get("method", "lora")
     base = load_model(resolved, quantize_4bit=method in PEFT_METHODS and PEFT_METHODS.get(method).quantize_4bit)

@@ -35,6 +35,18 @@ def read_json(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else {}
 
 
+def finished_run(run_dir: Path, domain: str = "...") -> tuple[Path, dict]:
+    """(adapter folder, metrics) of a finished run directory, or a one-line CookbookError saying how to make one."""
+    from cookbook.errors import CookbookError
+
+    adapter = Path(run_dir) / "adapter"
+    metrics = read_json(Path(run_dir) / "metrics.json")
+    if not (adapter / "adapter_config.json").is_file() or not metrics:
+        raise CookbookError(f"{run_dir}: not a finished run directory (needs adapter/ and metrics.json); "
+                            f"train one with `make finetune DOMAIN={domain} OUTPUT=dir`")
+    return adapter, metrics
+
+
 def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
