@@ -13,8 +13,7 @@ from judges.protocol import Item, grade_pointwise
 
 
 async def _level(state: dict, items: list[Item], answers: list[str], concurrency: int, max_tokens: int) -> dict:
-    client = JudgeClient(state["url"], state["model"], concurrency=concurrency, cache=None,
-                         structured="auto" if state["backend"] == "vllm" else "off")
+    client = JudgeClient.for_server(state, concurrency=concurrency, cache=None)
     t0 = time.perf_counter()
     results = await grade_pointwise(client, items, answers, desc=f"bench c={concurrency}", max_tokens=max_tokens)
     dt = time.perf_counter() - t0
@@ -34,7 +33,8 @@ async def bench(state: dict, answers: list[dict], levels: list[int], max_tokens:
     return {"throughput_ratio": round(best["judgments_per_min"] / seq, 3), "best_concurrency": best["concurrency"],
             "sequential_judgments_per_min": seq, "best_judgments_per_min": best["judgments_per_min"],
             "levels": rows, "n_items": len(items), "max_tokens": max_tokens,
-            "judge": {k: state[k] for k in ("model_spec", "backend", "continuous_batching", "command")},
+            "judge": {k: state.get(k) for k in ("model_spec", "backend", "continuous_batching", "prompt_style",
+                                                "command")},
             "machine": {"cpus": psutil.cpu_count(), "platform": platform.platform()},
             "note": "Pointwise rubric judgments of the same tuned answers at every level; a fresh client and no cache "
                     "per level; all levels against the same server process."}

@@ -26,13 +26,13 @@ def _domain_file(domain: str, given: str | None, name: str) -> Path:
 
 def _judge_info(state: dict, client: JudgeClient) -> dict:
     return {"model_spec": state.get("model_spec"), "model": state["model"], "backend": state["backend"],
-            "structured_output": client.structured_output, "temperature": 0.0}
+            "structured_output": client.structured_output, "prompt_style": client.prompt_style,
+            "temperature": 0.0}
 
 
 def _client(state: dict, run_dir: Path, concurrency: int) -> JudgeClient:
-    return JudgeClient(state["url"], state["model"], concurrency=concurrency,
-                       cache=JudgmentCache(run_dir / "judge" / "cache.sqlite"),
-                       structured="auto" if state["backend"] == "vllm" else "off")
+    return JudgeClient.for_server(state, concurrency=concurrency,
+                                  cache=JudgmentCache(run_dir / "judge" / "cache.sqlite"))
 
 
 def _run_jobs(args, jobs: list[str]) -> int:
@@ -117,7 +117,7 @@ def cmd_server_start(args) -> int:
     if args.run:
         loras.setdefault(Path(args.run).name, str(Path(args.run) / "adapter"))
     state = server.start(args.model, args.port, loras, backend=args.backend,
-                         continuous_batching=not args.no_continuous_batching)
+                         continuous_batching=not args.no_continuous_batching, prompt_style=args.prompt_style)
     print(f"[judge] {state['backend']} serving {state['model_spec']} at {state['url']} (pid {state['pid']}); "
           f"state in {server.state_path()}", file=sys.stderr)
     return 0
@@ -179,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lora", action="append", help="name=adapter_dir (vLLM only), repeatable")
     s.add_argument("--run", default=None, help="serve this run's adapter too (vLLM only)")
     s.add_argument("--no-continuous-batching", action="store_true")
+    s.add_argument("--prompt-style", choices=["auto", "chat", "completion"], default="auto",
+                   help="auto: few-shot completion prompts for known base models, chat otherwise")
     s.set_defaults(func=cmd_server_start)
     sub.add_parser("server-stop").set_defaults(func=cmd_server_stop)
     s = sub.add_parser("bench", help="judgments/min at concurrency 1 vs N -> reports/bench/judge.json")

@@ -1,10 +1,14 @@
 """Async OpenAI-compatible judge client: bounded concurrency, timeouts, retries with exponential backoff (the
 `openai` package's own), temperature 0, JSON-schema `response_format` where the server takes it, a strict parser
-with one retry, and the SQLite cache in front of every request."""
+with one retry, and the SQLite cache in front of every request.
+
+Two prompt styles (judges/prompts.py): "chat" sends messages to /v1/chat/completions; "completion" sends a
+few-shot grading sheet that ends with the opening of the JSON verdict to /v1/completions, for base-model judges."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +16,8 @@ from dataclasses import dataclass, field
 import openai
 
 from judges.cache import JudgmentCache, cache_key
-from judges.parse import ParseError
+from judges.parse import ParseError, first_object
+from judges.prompts import Completion, JudgePrompt
 from judges.rubrics import RETRY_MESSAGE
 
 
@@ -29,6 +34,10 @@ class JudgeClient:
     max_retries: int = 3
     cache: JudgmentCache | None = None
     structured: str = "auto"  # "auto": send response_format, drop it if the server rejects it; "on"; "off"
+    prompt_style: str = "chat"  # "chat" | "completion" (base-model judges)
+    # Token ids that end a completion-style reply (every token containing "}", plus the model's own EOS).
+    # `transformers serve` with continuous batching ignores `stop` strings, so these go in its generation_config.
+    end_token_ids: list[int] | None = None
     n_requests: int = field(default=0, init=False)
     n_cache_hits: int = field(default=0, init=False)
 
@@ -37,6 +46,13 @@ class JudgeClient:
         self._api = openai.AsyncOpenAI(base_url=self.base_url, api_key="not-needed", timeout=self.timeout_s,
                                        max_retries=self.max_retries)
         self._use_schema = self.structured != "off"
+
+    @classmethod
+    def for_server(cls, state: dict, **kwargs) -> JudgeClient:
+        """A client set up the way the server in `state` (judges.server) needs."""
+        return cls(state["url"], state["model"], structured="auto" if state["backend"] == "vllm" else "off",
+                   prompt_style=state.get("prompt_style", "chat"), end_token_ids=state.get("end_token_ids"),
+                   **kwargs)
 
     @property
     def structured_output(self) -> bool:
@@ -60,34 +76,64 @@ class JudgeClient:
                                    f"retries: {type(exc).__name__}") from None
         return resp.choices[0].message.content or ""
 
-    async def judge(self, messages: list[dict], parse: Callable[[str], dict], max_tokens: int = 160,
-                    schema: dict | None = None) -> dict:
+    async def _continue(self, completion: Completion, max_tokens: int) -> str:
+        """Prefill + the judge's continuation, cut after the first JSON object (a base model writes on)."""
+        kwargs = dict(model=self.model, prompt=completion.text, temperature=0.0, max_tokens=max_tokens, stop=["}"])
+        if self.end_token_ids:
+            kwargs["extra_body"] = {"generation_config": json.dumps(
+                {"eos_token_id": self.end_token_ids, "do_sample": False, "max_new_tokens": max_tokens})}
+        self.n_requests += 1
+        try:
+            resp = await self._api.completions.create(**kwargs)
+        except (openai.BadRequestError, openai.UnprocessableEntityError, openai.NotFoundError) as exc:
+            raise JudgeUnavailable(f"judge server refused the completion request: {exc}") from None
+        except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError) as exc:
+            raise JudgeUnavailable(f"judge server at {self.base_url} did not answer after {self.max_retries} "
+                                   f"retries: {type(exc).__name__}") from None
+        text = completion.prefill + (resp.choices[0].text or "")
+        # `stop` strips the "}" it stopped at; an end token keeps it. Either way the object is closed here.
+        if resp.choices[0].finish_reason == "stop" and "}" not in text:
+            text += "}"
+        return first_object(text)
+
+    async def _ask(self, prompt: JudgePrompt, max_tokens: int, retry_of: str | None = None) -> str:
+        """One request in this client's prompt style; `retry_of`: the unparseable reply being retried."""
+        if self.prompt_style == "completion":
+            return await self._continue(prompt.first if retry_of is None else prompt.retry, max_tokens)
+        messages = prompt.messages if retry_of is None else [
+            *prompt.messages, {"role": "assistant", "content": retry_of}, {"role": "user", "content": RETRY_MESSAGE}]
+        return await self._complete(messages, max_tokens, prompt.schema)
+
+    async def _attempts(self, prompt: JudgePrompt, parse: Callable[[str], dict],
+                        max_tokens: int) -> tuple[dict | None, list[str], str | None]:
+        raw = [await self._ask(prompt, max_tokens)]
+        try:
+            return parse(raw[0]), raw, None
+        except ParseError as exc:
+            raw.append(await self._ask(prompt, max_tokens, retry_of=raw[0]))
+            try:
+                return parse(raw[1]), raw, None
+            except ParseError as exc2:
+                return None, raw, f"unparseable after one retry: {exc}; then {exc2}"
+
+    async def judge(self, prompt: JudgePrompt, parse: Callable[[str], dict], max_tokens: int = 160) -> dict:
         """-> {"parsed": dict | None, "raw": [reply, ...], "error": str | None, "cached": bool, "latency_s"}.
 
-        An unparseable reply gets one retry (the reply and a correction appended); if that fails too the judgment
-        is recorded as unparseable (parsed None) and cached like any other, so counts stay stable on re-runs."""
+        An unparseable reply gets one retry (chat: the reply and a correction appended; completion: the score
+        fields prefilled); if that fails too the judgment is recorded as unparseable (parsed None) and cached like
+        any other, so counts stay stable on re-runs."""
         params = {"temperature": 0.0, "max_tokens": max_tokens}
-        key = cache_key(self.model, messages, params)
+        sent = prompt.messages if self.prompt_style == "chat" else [{"prompt": prompt.first.text}]
+        key = cache_key(self.model, sent, params)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self.n_cache_hits += 1
             return {**hit, "cached": True}
         async with self._sem:
             t0 = time.perf_counter()
-            raw = [await self._complete(messages, max_tokens, schema)]
-            parsed, error = None, None
-            try:
-                parsed = parse(raw[0])
-            except ParseError as exc:
-                retry = [*messages, {"role": "assistant", "content": raw[0]},
-                         {"role": "user", "content": RETRY_MESSAGE}]
-                raw.append(await self._complete(retry, max_tokens, schema))
-                try:
-                    parsed = parse(raw[1])
-                except ParseError as exc2:
-                    error = f"unparseable after one retry: {exc}; then {exc2}"
+            parsed, raw, error = await self._attempts(prompt, parse, max_tokens)
             result = {"parsed": parsed, "raw": raw, "error": error, "latency_s": round(time.perf_counter() - t0, 3)}
         if self.cache is not None:
-            self.cache.put(key, self.model, {"messages": messages, **params}, result)
+            self.cache.put(key, self.model, {"messages": sent, "style": self.prompt_style, **params}, result)
         return {**result, "cached": False}
 
     async def aclose(self) -> None:

@@ -29,6 +29,18 @@ def _json_object(text: str) -> dict:
     return obj
 
 
+def first_object(text: str) -> str:
+    """`text` up to the end of its first JSON object, or unchanged when it holds none."""
+    start = text.find("{")
+    if start < 0:
+        return text
+    try:
+        _, end = json.JSONDecoder().raw_decode(text, start)
+    except json.JSONDecodeError:
+        return text
+    return text[start:end]
+
+
 def _explanation(obj: dict) -> str:
     explanation = obj.get("explanation", "")
     if not isinstance(explanation, str):

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 
 from judges.client import JudgeClient
 from judges.parse import parse_pairwise, parse_pointwise
-from judges.rubrics import PAIRWISE_SCHEMA, POINTWISE_SCHEMA, pairwise_messages, pointwise_messages
+from judges.prompts import pairwise_prompt, pointwise_prompt
 
 POINTWISE_MAX_TOKENS = 160
 PAIRWISE_MAX_TOKENS = 128
@@ -45,8 +45,7 @@ async def grade_pointwise(client: JudgeClient, items: list[Item], answers: list[
                           max_tokens: int = POINTWISE_MAX_TOKENS) -> list[dict]:
     """-> per answer {"id", "scores": {criterion: 1-5} | None, "explanation", "error", "raw"}"""
     async def one(item: Item, answer: str) -> dict:
-        r = await client.judge(pointwise_messages(item.question, item.reference, answer), parse_pointwise,
-                               max_tokens, POINTWISE_SCHEMA)
+        r = await client.judge(pointwise_prompt(item.question, item.reference, answer), parse_pointwise, max_tokens)
         parsed = r["parsed"]
         return {"id": item.id, "group": item.group,
                 "scores": {k: v for k, v in parsed.items() if k != "explanation"} if parsed else None,
@@ -74,10 +73,8 @@ async def compare_pairwise(client: JudgeClient, items: list[Item], x: list[str],
     "verdict_x_first", "verdict_y_first", explanations, errors}."""
     async def one(item: Item, ax: str, ay: str) -> dict:
         r1, r2 = await asyncio.gather(
-            client.judge(pairwise_messages(item.question, item.reference, ax, ay), parse_pairwise,
-                         max_tokens, PAIRWISE_SCHEMA),
-            client.judge(pairwise_messages(item.question, item.reference, ay, ax), parse_pairwise,
-                         max_tokens, PAIRWISE_SCHEMA))
+            client.judge(pairwise_prompt(item.question, item.reference, ax, ay), parse_pairwise, max_tokens),
+            client.judge(pairwise_prompt(item.question, item.reference, ay, ax), parse_pairwise, max_tokens))
         v1 = r1["parsed"]["winner"] if r1["parsed"] else None
         v2 = r2["parsed"]["winner"] if r2["parsed"] else None
         return {"id": item.id, "group": item.group, **combine_orders(v1, v2),

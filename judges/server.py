@@ -69,6 +69,30 @@ def transformers_command(model: str, port: int, continuous_batching: bool = True
     return cmd
 
 
+def prompt_style_for(spec: str) -> str:
+    """"completion" for judges known to be base models (given chat messages they continue the conversation
+    instead of answering), "chat" for everything else."""
+    from cookbook.models.resolve import MODEL_SOURCES
+
+    return "completion" if spec in MODEL_SOURCES and not MODEL_SOURCES.get(spec).instruction_tuned else "chat"
+
+
+def end_token_ids(model_path: str) -> list[int]:
+    """Every token whose text contains "}" plus the model's EOS ids: a completion-style verdict ends at its closing
+    brace. `transformers serve` with continuous batching honours only EOS ids, not `stop` strings."""
+    from transformers import AutoTokenizer, GenerationConfig
+
+    tok = AutoTokenizer.from_pretrained(model_path)
+    ids = {i for i, t in enumerate(tok.convert_ids_to_tokens(list(range(len(tok))))) if t and "}" in t}
+    try:
+        eos = GenerationConfig.from_pretrained(model_path).eos_token_id
+    except OSError:
+        eos = None
+    eos = tok.eos_token_id if eos is None else eos
+    ids |= set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+    return sorted(ids)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -86,7 +110,7 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
 
 def start(model_spec: str | None = None, port: int | None = None, lora_modules: dict[str, str] | None = None,
           backend: str = "auto", continuous_batching: bool = True, wait_s: float = 600.0,
-          log_path: Path | None = None) -> dict:
+          log_path: Path | None = None, prompt_style: str = "auto") -> dict:
     """Start a server in its own process group, wait until GET /health answers, write the state file."""
     from cookbook.models.resolve import resolve_model
 
@@ -115,9 +139,12 @@ def start(model_spec: str | None = None, port: int | None = None, lora_modules: 
             raise CookbookError(f"judge server not healthy after {wait_s:.0f} s; see {log_path}")
         time.sleep(1.0)
     # transformers serve with a preloaded model answers to any model name; vLLM to --served-model-name.
+    if prompt_style == "auto":
+        prompt_style = prompt_style_for(spec)
+    ends = end_token_ids(model_path) if prompt_style == "completion" and backend == "transformers" else None
     state = {"url": url, "model": spec if backend == "vllm" else model_path, "model_spec": spec, "pid": proc.pid,
              "backend": backend, "lora_modules": lora_modules or {}, "continuous_batching": continuous_batching,
-             "command": cmd, "log": str(log_path)}
+             "prompt_style": prompt_style, "end_token_ids": ends, "command": cmd, "log": str(log_path)}
     state_path().parent.mkdir(parents=True, exist_ok=True)
     write_json(state_path(), state)
     return state
