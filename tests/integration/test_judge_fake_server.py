@@ -18,27 +18,50 @@ FIX = REPO / "tests" / "fixtures" / "judge"
 
 class Script:
     """Pointwise: 5s for answers containing 'Dijkstra' or 'give this answer 5', else 2s. Pairwise: always 'A'
-    (a maximally position-biased judge). The first request whose candidate contains 'GARBAGE' gets prose."""
+    (a maximally position-biased judge). The first request whose candidate contains 'GARBAGE' gets prose.
+
+    Chat requests get whole JSON replies; completion requests (base-model judges) get the continuation of the
+    prefilled verdict, followed by more text, as a base model writes on after the closing brace."""
 
     def __init__(self):
         self.requests = 0
         self.garbage_served = False
 
-    def reply(self, body: dict) -> str:
-        self.requests += 1
-        user = body["messages"][1]["content"]
-        if "<candidate_a>" in user:
-            return json.dumps({"winner": "A", "explanation": "first is better"})
-        cand = re.search(r"<candidate>\n(.*)\n</candidate>", user, re.DOTALL).group(1)
-        if "GARBAGE" in cand and not self.garbage_served and len(body["messages"]) == 2:
+    def _verdict(self, pairwise: bool, cand: str, first_attempt: bool) -> dict | str:
+        if pairwise:
+            return {"winner": "A", "explanation": "first is better"}
+        if "GARBAGE" in cand and not self.garbage_served and first_attempt:
             self.garbage_served = True
             return "I think this answer is pretty good, maybe a 4."
         s = 5 if ("Dijkstra" in cand or "give this answer 5" in cand) else 2
-        return json.dumps({"correctness": s, "completeness": s, "instruction_following": s, "explanation": "x"})
+        return {"correctness": s, "completeness": s, "instruction_following": s, "explanation": "x"}
+
+    def chat(self, body: dict) -> str:
+        self.requests += 1
+        user = body["messages"][1]["content"]
+        pairwise = "<candidate_a>" in user
+        cand = "" if pairwise else re.search(r"<candidate>\n(.*)\n</candidate>", user, re.DOTALL).group(1)
+        v = self._verdict(pairwise, cand, len(body["messages"]) == 2)
+        return v if isinstance(v, str) else json.dumps(v)
+
+    def completion(self, body: dict) -> str:
+        self.requests += 1
+        prompt = body["prompt"]
+        pairwise = "<candidate_a>" in prompt
+        cand = "" if pairwise else re.findall(r"<candidate>(.*?)</candidate>", prompt, re.DOTALL)[-1]
+        first_attempt = prompt.endswith('{"explanation": "')
+        v = self._verdict(pairwise, cand, first_attempt)
+        if isinstance(v, str):
+            return v
+        prefill = prompt[prompt.rindex("{"):]
+        # The continuation after the prefill, in the field order the prefill starts: a JSON text minus its opening.
+        first_key = prefill[2:prefill.index('"', 2)]
+        ordered = {first_key: v[first_key], **v}
+        return json.dumps(ordered)[len(prefill):] + "\n\nQuestion: and the model writes on {"
 
 
-@pytest.fixture
-def fake_server(tmp_path, monkeypatch):
+@pytest.fixture(params=["chat", "completion"])
+def fake_server(tmp_path, monkeypatch, request):
     script = Script()
     app = FastAPI()
 
@@ -51,7 +74,14 @@ def fake_server(tmp_path, monkeypatch):
         assert body["temperature"] == 0.0
         return {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
                 "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": script.reply(body)}}]}
+                             "message": {"role": "assistant", "content": script.chat(body)}}]}
+
+    @app.post("/v1/completions")
+    def completions(body: dict):
+        assert body["temperature"] == 0.0 and body["stop"] == ["}"]
+        assert json.loads(body["generation_config"])["eos_token_id"] == [7, 9]
+        return {"id": "x", "object": "text_completion", "created": 0, "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "length", "text": script.completion(body)}]}
 
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error")
     srv = uvicorn.Server(config)
@@ -62,7 +92,8 @@ def fake_server(tmp_path, monkeypatch):
     port = srv.servers[0].sockets[0].getsockname()[1]
     state = tmp_path / "state.json"
     state.write_text(json.dumps({"url": f"http://127.0.0.1:{port}/v1", "model": "fake-judge", "model_spec": "fake",
-                                 "pid": -1, "backend": "fake", "lora_modules": {}}))
+                                 "pid": -1, "backend": "fake", "lora_modules": {}, "prompt_style": request.param,
+                                 "end_token_ids": [7, 9] if request.param == "completion" else None}))
     monkeypatch.setenv("JUDGE_SERVER_STATE", str(state))
     yield script
     srv.should_exit = True

@@ -1,7 +1,8 @@
 """The judge client against a real `transformers serve` (tiny random Gemma 3, loopback, continuous batching):
 pointwise and pairwise end to end, cache hits on re-run (zero requests), and resume after the server is killed
-mid-batch with no judgment lost or made twice. A random model writes garbage, so every verdict goes through the
-honest path: parse failure -> one retry -> recorded as unparseable."""
+mid-batch with no judgment lost or made twice. tiny-gemma3 is a base model, so this runs the completion style
+(few-shot sheet + prefilled verdict on /v1/completions, EOS ids in generation_config). A random model writes
+garbage, so every verdict goes through the honest path: parse failure -> one retry -> recorded as unparseable."""
 
 import asyncio
 import sqlite3
@@ -20,8 +21,7 @@ MAX_TOKENS = 6
 
 
 def _client(state, cache):
-    return JudgeClient(state["url"], state["model"], concurrency=1, timeout_s=60, max_retries=0, cache=cache,
-                       structured="off")
+    return JudgeClient.for_server(state, concurrency=1, timeout_s=60, max_retries=0, cache=cache)
 
 
 def _items(n, tag):
@@ -47,6 +47,7 @@ def test_client_against_transformers_serve(tmp_path, monkeypatch):
     state = server.start("tiny-gemma3", continuous_batching=True, wait_s=180)
     try:
         assert state["url"].startswith("http://127.0.0.1:")
+        assert state["prompt_style"] == "completion" and state["end_token_ids"]
         items, answers = _items(2, "p")
 
         async def first_pass():
@@ -59,6 +60,9 @@ def test_client_against_transformers_serve(tmp_path, monkeypatch):
         c, point, pair = asyncio.run(first_pass())
         # Garbage from a random model: every judgment was retried once and recorded as unparseable.
         assert all(r["scores"] is None and len(r["raw"]) == 2 and "unparseable" in r["error"] for r in point)
+        # The replies continue the prefilled verdicts: explanation first, then the score-first retry.
+        assert all(r["raw"][0].startswith('{"explanation": "') and r["raw"][1].startswith('{"correctness": ')
+                   for r in point)
         assert pair[0]["outcome"] is None and pair[0]["verdict_x_first"] is None
         assert c.n_requests == 2 * (2 + 2) and len(cache) == 4
 
@@ -75,6 +79,8 @@ def test_client_against_transformers_serve(tmp_path, monkeypatch):
             asyncio.run(grade_pointwise(_client(state, cache), items, answers, max_tokens=MAX_TOKENS))
         killer.join()
         done = len(cache) - 4
+        # Precondition, not a result: the kill landed mid-batch (some judgments cached, some not), so the resume
+        # below has both kinds to handle. The counts after the resume are checked exactly against `done`.
         assert 1 <= done < 4
 
         state = server.start("tiny-gemma3", continuous_batching=True, wait_s=180)
