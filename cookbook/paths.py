@@ -1,6 +1,8 @@
 """Where the cookbook keeps converted models and other caches."""
 
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 CACHE_ENV = "COOKBOOK_CACHE_DIR"
@@ -15,3 +17,18 @@ def cache_dir() -> Path:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def cached_build(folder: str, fill: Callable[[Path], None], marker: str = "model.safetensors") -> Path:
+    """`cache_dir()/folder`, built once. `fill` writes into a scratch folder that is renamed into place only when
+    it returns, so an interrupted build is redone instead of being taken for a finished one."""
+    target = cache_dir() / folder
+    if (target / marker).is_file():
+        return target
+    work = target.parent / (target.name + ".tmp")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    fill(work)
+    shutil.rmtree(target, ignore_errors=True)
+    work.rename(target)
+    return target

@@ -3,11 +3,10 @@ byte-level BPE tokenizer trained locally in about a second. For tests and pipeli
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from cookbook.models.chat_template import END, GEMMA_CHAT_TEMPLATE, START
-from cookbook.paths import cache_dir
+from cookbook.paths import cached_build
 
 FOLDER = "tiny-gemma3-v1"
 SPECIALS = ["<pad>", "<eos>", "<bos>", "<unk>", START, END]
@@ -50,13 +49,10 @@ def build_tokenizer(target: Path):
     return fast
 
 
-def build(target: Path) -> Path:
+def _fill(work: Path) -> None:
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
 
-    work = target.parent / (target.name + ".tmp")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     tok = build_tokenizer(work)
     config = Gemma3TextConfig(
         vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -67,13 +63,7 @@ def build(target: Path) -> Path:
     torch.manual_seed(0)
     model = Gemma3ForCausalLM(config)
     model.save_pretrained(str(work), safe_serialization=True)
-    shutil.rmtree(target, ignore_errors=True)
-    work.rename(target)
-    return target
 
 
 def ensure() -> Path:
-    target = cache_dir() / FOLDER
-    if (target / "model.safetensors").is_file():
-        return target
-    return build(target)
+    return cached_build(FOLDER, _fill)

@@ -4,15 +4,14 @@ For tests and pipeline checks, not for quality."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from cookbook.paths import cache_dir
+from cookbook.paths import cached_build
 
 FOLDER = "tiny-whisper-v1"
 
 
-def build(target: Path) -> Path:
+def _fill(work: Path) -> None:
     import torch
     from transformers import GenerationConfig, WhisperConfig, WhisperForConditionalGeneration, WhisperProcessor
 
@@ -20,9 +19,6 @@ def build(target: Path) -> Path:
 
     real = ensure_tiny_en()
     real_cfg = WhisperConfig.from_pretrained(str(real))
-    work = target.parent / (target.name + ".tmp")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     config = WhisperConfig(
         vocab_size=real_cfg.vocab_size, num_mel_bins=real_cfg.num_mel_bins, d_model=64, encoder_layers=2,
         decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128,
@@ -39,13 +35,7 @@ def build(target: Path) -> Path:
     model.generation_config = gen
     model.save_pretrained(str(work), safe_serialization=True)
     WhisperProcessor.from_pretrained(str(real)).save_pretrained(str(work))
-    shutil.rmtree(target, ignore_errors=True)
-    work.rename(target)
-    return target
 
 
 def ensure() -> Path:
-    target = cache_dir() / FOLDER
-    if (target / "model.safetensors").is_file():
-        return target
-    return build(target)
+    return cached_build(FOLDER, _fill)
