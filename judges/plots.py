@@ -12,6 +12,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 from judges.rubrics import CRITERION_NAMES  # noqa: E402
 
 
+def _save(fig, out_dir: Path, name: str) -> str:
+    fig.tight_layout()
+    fig.savefig(out_dir / name, dpi=110)
+    plt.close(fig)
+    return name
+
+
 def scores_by_group(judged: dict, out_dir: Path) -> str:
     groups = sorted(judged["pointwise"]["tuned"]["by_group"])
     fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(groups) + 2), 4))
@@ -25,10 +32,7 @@ def scores_by_group(judged: dict, out_dir: Path) -> str:
     ax.set_ylabel("mean judge score (1-5, mean of criteria)")
     ax.set_title("Pointwise judge scores per use-case")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(out_dir / "scores_by_use_case.png", dpi=110)
-    plt.close(fig)
-    return "scores_by_use_case.png"
+    return _save(fig, out_dir, "scores_by_use_case.png")
 
 
 def pairwise_bias(judged: dict, out_dir: Path) -> str:
@@ -46,10 +50,7 @@ def pairwise_bias(judged: dict, out_dir: Path) -> str:
     a2.set_ylim(0, 1)
     a2.tick_params(axis="x", labelsize=8)
     a2.set_title("Bias checks (dashed: 0.5)")
-    fig.tight_layout()
-    fig.savefig(out_dir / "pairwise_bias.png", dpi=110)
-    plt.close(fig)
-    return "pairwise_bias.png"
+    return _save(fig, out_dir, "pairwise_bias.png")
 
 
 def length_distribution(judged: dict, out_dir: Path) -> str:
@@ -60,10 +61,7 @@ def length_distribution(judged: dict, out_dir: Path) -> str:
     ax.set_ylabel("answers")
     ax.set_title("Answer lengths")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(out_dir / "answer_lengths.png", dpi=110)
-    plt.close(fig)
-    return "answer_lengths.png"
+    return _save(fig, out_dir, "answer_lengths.png")
 
 
 def calibration(cal: dict, out_dir: Path) -> str:
@@ -78,10 +76,7 @@ def calibration(cal: dict, out_dir: Path) -> str:
     ax.axhline(0, color="k", lw=0.8)
     ax.set_title(f"Judge vs gold labels (n={cal['n_parsed']} parsed of {cal['n_gold']})")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out_dir / "calibration.png", dpi=110)
-    plt.close(fig)
-    return "calibration.png"
+    return _save(fig, out_dir, "calibration.png")
 
 
 def write_all(report: dict, out_dir: Path) -> list[str]:

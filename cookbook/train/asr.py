@@ -10,7 +10,7 @@ from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
 from cookbook.config import RunConfig
 from cookbook.errors import ConfigError
-from cookbook.models.resolve import ResolvedModel, resolve_model
+from cookbook.models.resolve import ResolvedModel
 from cookbook.models.whisper import load_whisper
 from cookbook.peft_methods import PEFT_METHODS, build_peft_config
 from cookbook.peft_methods.bitfit import apply_bitfit, save_bitfit
@@ -19,9 +19,8 @@ from cookbook.runs import is_main_process
 from cookbook.train.asr_data import WhisperAsrDataset, WhisperCollator
 from cookbook.train.common import (
     add_method_callbacks,
+    begin_run,
     finish_run,
-    log,
-    resume_point,
     start_metrics,
     train_and_measure,
     training_arguments,
@@ -82,25 +81,19 @@ def build_asr_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str
     return trainer, processor, len(train_rows), len(eval_rows)
 
 
-def train_asr(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
-    from transformers import set_seed
-
-    method, reason = recipe.choose_method(cfg.peft.method)
+def _asr_method(method: str) -> None:
     if method not in PEFT_METHODS or method in ("qlora", "prompt_tuning"):
         allowed = [m for m in PEFT_METHODS.names() if m not in ("qlora", "prompt_tuning")]
         raise ConfigError(f"peft.method: '{method}' is not supported for ASR; valid: {', '.join(allowed)}")
-    cfg.peft.method = method
-    log(f"method: {method} ({reason})")
-    set_seed(cfg.train.seed)
-    resolved = resolve_model(cfg.model.source)
-    log(f"base model: {resolved.describe()}")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    resume_from, previous = resume_point(cfg, run_dir)
 
+
+def train_asr(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
+    run = begin_run(cfg, recipe, run_dir, _asr_method)
+    method, reason, resolved = run.method, run.reason, run.resolved
     trainer, processor, n_train, n_eval = build_asr_trainer(cfg, recipe, run_dir, method, resolved)
     add_method_callbacks(trainer, method)
-    metrics = start_metrics(cfg, run_dir, trainer, resolved, method, reason, n_train, n_eval, previous)
-    metrics = train_and_measure(cfg, trainer, resume_from, previous, n_eval, metrics)
+    metrics = start_metrics(cfg, run_dir, trainer, resolved, method, reason, n_train, n_eval, run.previous)
+    metrics = train_and_measure(cfg, trainer, run.resume_from, run.previous, n_eval, metrics)
     adapter = run_dir / "adapter"
     if is_main_process():
         if PEFT_METHODS.get(method).peft_native:

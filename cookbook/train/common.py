@@ -10,6 +10,8 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -17,7 +19,7 @@ from transformers import TrainerCallback
 
 from cookbook.config import RunConfig, save_config
 from cookbook.errors import ConfigError
-from cookbook.models.resolve import ResolvedModel, weights_sha256
+from cookbook.models.resolve import ResolvedModel, resolve_model, weights_sha256
 from cookbook.runs import is_main_process, read_json, write_json, write_run_card
 from cookbook.train.trainer import FaultInjectionCallback, ProgressCallback, last_checkpoint
 
@@ -71,6 +73,32 @@ def resume_point(cfg: RunConfig, run_dir: Path) -> tuple[str | None, dict]:
     if resume_from:
         log(f"resuming from {resume_from}")
     return resume_from, (read_json(Path(resume_from) / PROGRESS_FILE) if resume_from else {})
+
+
+@dataclass
+class RunStart:
+    method: str
+    reason: str  # why this method (the recipe's `auto` choice, or "requested")
+    resolved: ResolvedModel
+    resume_from: str | None  # checkpoint to resume from
+    previous: dict  # metrics.json of the interrupted run, {} for a fresh one
+
+
+def begin_run(cfg: RunConfig, recipe, run_dir: Path, check_method: Callable[[str], None]) -> RunStart:
+    """Choose and check the method (`check_method` raises ConfigError for one this trainer can't train), seed,
+    resolve the base model, create the run directory and find the checkpoint to resume from."""
+    from transformers import set_seed
+
+    method, reason = recipe.choose_method(cfg.peft.method)
+    check_method(method)
+    cfg.peft.method = method
+    log(f"method: {method} ({reason})")
+    set_seed(cfg.train.seed)
+    resolved = resolve_model(cfg.model.source)
+    log(f"base model: {resolved.describe()}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    resume_from, previous = resume_point(cfg, run_dir)
+    return RunStart(method, reason, resolved, resume_from, previous)
 
 
 def count_parameters(model) -> tuple[int, int]:

@@ -13,15 +13,14 @@ import torch
 from cookbook.config import RunConfig
 from cookbook.errors import ConfigError
 from cookbook.models.chat_template import END, completion_text, render_prompt
-from cookbook.models.resolve import ResolvedModel, load_model, load_tokenizer, resolve_model
+from cookbook.models.resolve import ResolvedModel, load_model, load_tokenizer
 from cookbook.peft_methods import PEFT_METHODS, build_peft_config
 from cookbook.recipes import Recipe
 from cookbook.runs import is_main_process
 from cookbook.train.common import (
     add_method_callbacks,
+    begin_run,
     finish_run,
-    log,
-    resume_point,
     start_metrics,
     train_and_measure,
     training_arguments,
@@ -73,26 +72,20 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
     ), len(train_rows), len(eval_rows)
 
 
-def train_sft(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
-    from transformers import set_seed
-
-    method, reason = recipe.choose_method(cfg.peft.method)
+def _sft_method(method: str) -> None:
     if method not in PEFT_METHODS:
         raise ConfigError(f"peft.method: '{method}' is not allowed; valid: auto, {', '.join(PEFT_METHODS.names())}")
     if not PEFT_METHODS.get(method).peft_native:
         raise ConfigError(f"peft.method: '{method}' is only supported by the ASR trainer (speech domain)")
-    cfg.peft.method = method
-    log(f"method: {method} ({reason})")
-    set_seed(cfg.train.seed)
-    resolved = resolve_model(cfg.model.source)
-    log(f"base model: {resolved.describe()}")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    resume_from, previous = resume_point(cfg, run_dir)
 
+
+def train_sft(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
+    run = begin_run(cfg, recipe, run_dir, _sft_method)
+    method, reason, resolved = run.method, run.reason, run.resolved
     trainer, n_train, n_eval = build_trainer(cfg, recipe, run_dir, method, resolved)
     add_method_callbacks(trainer, method)
-    metrics = start_metrics(cfg, run_dir, trainer, resolved, method, reason, n_train, n_eval, previous)
-    metrics = train_and_measure(cfg, trainer, resume_from, previous, n_eval, metrics)
+    metrics = start_metrics(cfg, run_dir, trainer, resolved, method, reason, n_train, n_eval, run.previous)
+    metrics = train_and_measure(cfg, trainer, run.resume_from, run.previous, n_eval, metrics)
     if is_main_process():
         trainer.model.save_pretrained(str(run_dir / "adapter"))
         trainer.processing_class.save_pretrained(str(run_dir / "adapter"))
