@@ -15,6 +15,9 @@ WEAK_JUDGE = ("The default offline judge is Gemma 3 270M: far too small to grade
               "trusting any number. With a GPU use a strong open judge, e.g. `JUDGE_MODEL=Qwen/Qwen2.5-72B-Instruct`, "
               "`meta-llama/Llama-3.3-70B-Instruct`, or `prometheus-eval/prometheus-7b-v2.0` (a rubric-trained judge).")
 
+_STYLE = {"chat": "chat prompts",
+          "completion": "few-shot completion prompts with the JSON verdict's opening prefilled (base-model judge)"}
+
 
 def save_section(judge_dir: Path, name: str, section: dict, judge: dict) -> None:
     judge_dir.mkdir(parents=True, exist_ok=True)
@@ -95,7 +98,8 @@ def build_report(judge_dir: Path) -> dict:
     report["plots"] = plots.write_all(report, judge_dir)
     write_json(judge_dir / "report.json", report)
     md = ["# Judge report", "",
-          f"Judge: `{judge.get('model_spec')}` via {judge.get('backend')} (temperature 0, structured output "
+          f"Judge: `{judge.get('model_spec')}` via {judge.get('backend')} (temperature 0, "
+          f"{_STYLE.get(judge.get('prompt_style'), 'chat prompts')}, structured output "
           f"{'JSON schema' if judge.get('structured_output') else 'off: strict parser + one retry'}).", ""]
     if report["weak_judge_warning"]:
         md += [f"**Warning.** {WEAK_JUDGE}", ""]
