@@ -29,14 +29,18 @@ def _items(n, tag):
         [f"Candidate {tag} {i}." for i in range(n)]
 
 
-def _kill_after(cache_path, rows: int, timeout: float = 120):
-    """Stop the server as soon as the cache holds `rows` judgments (read through its own connection)."""
+def _kill_after(cache_path, rows: int, seen: list, timeout: float = 120):
+    """Stop the server as soon as the cache holds `rows` judgments (read through its own connection); `seen` gets
+    the row count the killer saw, so the test knows whether it fired on its trigger or on the timeout."""
     deadline = time.time() + timeout
+    count = 0
     while time.time() < deadline:
         with sqlite3.connect(cache_path) as db:
-            if db.execute("SELECT COUNT(*) FROM judgments").fetchone()[0] >= rows:
-                break
+            count = db.execute("SELECT COUNT(*) FROM judgments").fetchone()[0]
+        if count >= rows:
+            break
         time.sleep(0.05)
+    seen.append(count)
     server.stop()
 
 
@@ -73,15 +77,18 @@ def test_client_against_transformers_serve(tmp_path, monkeypatch):
 
         # Kill the server after the first judgment of a new batch of 4 is cached.
         items, answers = _items(4, "r")
-        killer = threading.Thread(target=_kill_after, args=(cache_path, 5))
+        seen: list[int] = []
+        killer = threading.Thread(target=_kill_after, args=(cache_path, 5, seen))
         killer.start()
         with pytest.raises(JudgeUnavailable):
             asyncio.run(grade_pointwise(_client(state, cache), items, answers, max_tokens=MAX_TOKENS))
         killer.join()
         done = len(cache) - 4
-        # Precondition, not a result: the kill landed mid-batch (some judgments cached, some not), so the resume
-        # below has both kinds to handle. The counts after the resume are checked exactly against `done`.
-        assert 1 <= done < 4
+        # The kill must land mid-batch (some judgments cached, some not) for the resume below to prove anything:
+        # the killer fired on its trigger (one new judgment cached), not on its timeout, and the batch did not
+        # finish before the server went down. The counts after the resume are checked exactly against `done`.
+        assert seen[0] >= 5, f"killer timed out with {seen[0]} judgments cached"
+        assert done < 4, "the batch finished before the server was killed; nothing was left to resume"
 
         state = server.start("tiny-gemma3", continuous_batching=True, wait_s=180)
         c3 = _client(state, cache)
