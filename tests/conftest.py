@@ -20,10 +20,15 @@ def read_metrics(run_dir: Path) -> dict:
     return json.loads((Path(run_dir) / "metrics.json").read_text())
 
 
+def train_tiny(tmp_path_factory, domain: str) -> Path:
+    """Train `domain` with its tiny config into a fresh folder; the finished run directory."""
+    out = tmp_path_factory.mktemp(f"tiny_{domain}") / "run"
+    proc = run_cli("train", domain, "--config", "tiny", f"output_dir={out}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
     """One tiny telecom run shared by the tests that only read a finished run."""
-    out = tmp_path_factory.mktemp("tiny_run") / "run"
-    proc = run_cli("train", "telecom", "--config", "tiny", f"output_dir={out}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out
+    return train_tiny(tmp_path_factory, "telecom")

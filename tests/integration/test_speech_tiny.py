@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_metrics, run_cli
+from tests.conftest import read_metrics, run_cli, train_tiny
 from tests.integration.test_demo_browser import make_driver, start_demo
 
 pytestmark = pytest.mark.integration
@@ -19,10 +19,7 @@ if not (shutil.which("espeak-ng") and shutil.which("sox")):
 
 @pytest.fixture(scope="module")
 def speech_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("speech") / "run"
-    proc = run_cli("train", "speech", "--config", "tiny", f"output_dir={out}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out
+    return train_tiny(tmp_path_factory, "speech")
 
 
 def test_train_writes_the_run_contract(speech_run):
