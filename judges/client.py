@@ -20,6 +20,9 @@ from judges.parse import ParseError, first_object
 from judges.prompts import Completion, JudgePrompt
 from judges.rubrics import RETRY_MESSAGE
 
+# What the openai client raises once its own retries are spent and the server still did not answer.
+_UNREACHABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError)
+
 
 class JudgeUnavailable(RuntimeError):
     """The server did not answer after all retries. Nothing is cached for that judgment, so a re-run redoes it."""
@@ -54,6 +57,10 @@ class JudgeClient:
                    prompt_style=state.get("prompt_style", "chat"), end_token_ids=state.get("end_token_ids"),
                    **kwargs)
 
+    def _unreachable(self, exc: Exception) -> JudgeUnavailable:
+        return JudgeUnavailable(f"judge server at {self.base_url} did not answer after {self.max_retries} retries: "
+                                f"{type(exc).__name__}")
+
     @property
     def structured_output(self) -> bool:
         return self._use_schema
@@ -71,25 +78,23 @@ class JudgeClient:
                 self._use_schema = False  # this server does not take JSON schemas: strict parser only
                 return await self._complete(messages, max_tokens, None)
             raise JudgeUnavailable(f"judge server refused the request: {exc}") from None
-        except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError) as exc:
-            raise JudgeUnavailable(f"judge server at {self.base_url} did not answer after {self.max_retries} "
-                                   f"retries: {type(exc).__name__}") from None
+        except _UNREACHABLE as exc:
+            raise self._unreachable(exc) from None
         return resp.choices[0].message.content or ""
 
     async def _continue(self, completion: Completion, max_tokens: int) -> str:
         """Prefill + the judge's continuation, cut after the first JSON object (a base model writes on)."""
         kwargs = dict(model=self.model, prompt=completion.text, temperature=0.0, max_tokens=max_tokens, stop=["}"])
         if self.end_token_ids:
-            kwargs["extra_body"] = {"generation_config": json.dumps(
-                {"eos_token_id": self.end_token_ids, "do_sample": False, "max_new_tokens": max_tokens})}
+            # Only the EOS ids: the server derives greedy decoding and the token budget from temperature/max_tokens.
+            kwargs["extra_body"] = {"generation_config": json.dumps({"eos_token_id": self.end_token_ids})}
         self.n_requests += 1
         try:
             resp = await self._api.completions.create(**kwargs)
         except (openai.BadRequestError, openai.UnprocessableEntityError, openai.NotFoundError) as exc:
             raise JudgeUnavailable(f"judge server refused the completion request: {exc}") from None
-        except (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError) as exc:
-            raise JudgeUnavailable(f"judge server at {self.base_url} did not answer after {self.max_retries} "
-                                   f"retries: {type(exc).__name__}") from None
+        except _UNREACHABLE as exc:
+            raise self._unreachable(exc) from None
         text = completion.prefill + (resp.choices[0].text or "")
         # `stop` strips the "}" it stopped at; an end token keeps it. Either way the object is closed here.
         if resp.choices[0].finish_reason == "stop" and "}" not in text:
