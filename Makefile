@@ -60,7 +60,7 @@ lm-eval: setup
 	  $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
 
 bench: setup
-	$(BIN)/cookbook bench $(ARGS)
+	$(BIN)/cookbook bench domain=$(DOMAIN) $(ARGS)
 
 # LLM-as-judge (judges/). JUDGE_MODEL picks the judge (default: the bundled, weak Gemma 3 270M). Each target uses
 # the running judge server or starts one for its own duration.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cookbook.inference import TunedModel, generate
+from cookbook.tasks.text.generate import TunedModel, generate
 
 
 def build_app(tm: TunedModel, title: str, system: str = "", examples: list[str] | None = None,

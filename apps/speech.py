@@ -5,13 +5,13 @@ word differences from the base marked (and from the reference, for corpus uttera
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from apps.launch import command_line, serve
-from cookbook.asr_inference import AsrRun, load_asr_run, transcribe
-from cookbook.asr_metrics import utterance_wer, word_diff
-from cookbook.audio import read_wav, to_mono_16k
-from cookbook.config import load_config
+from cookbook.discovery import get_recipe
+from cookbook.runs import load_run_config
+from cookbook.tasks.asr.audio import read_wav, to_mono_16k
+from cookbook.tasks.asr.inference import AsrRun, load_asr_run, transcribe
+from cookbook.tasks.asr.metrics import utterance_wer, word_diff
 
 STYLE = {"sub": "background:#ffe08a", "ins": "background:#b7f0b1", "del": "text-decoration:line-through;color:#b00"}
 
@@ -27,10 +27,8 @@ def diff_html(reference: str, hypothesis: str) -> str:
 
 def corpus_examples(run_dir: str, per_split: int = 3) -> dict[str, tuple[str, str]]:
     """A few held-out utterances: label -> (wav path, reference)."""
-    from cookbook.recipes import get_recipe
-
     recipe = get_recipe("speech")
-    cfg = load_config(Path(run_dir) / "config.yaml")
+    cfg = load_run_config(run_dir)
     out = {}
     for split in recipe.test_splits:
         for ex in recipe.load_examples(cfg.data, split)[:per_split]:
@@ -82,7 +80,7 @@ def build_app(run: AsrRun, examples: dict[str, tuple[str, str]], max_new_tokens:
 
 def main(run_dir: str, host: str = "127.0.0.1", port: int = 7860) -> None:
     run = load_asr_run(run_dir)
-    ev = load_config(Path(run_dir) / "config.yaml").eval
+    ev = load_run_config(run_dir).eval
     app = build_app(run, corpus_examples(run_dir), ev.max_new_tokens)
     serve(app, host, port)
 

@@ -23,6 +23,7 @@ from cookbook.paths import repo_root
 
 @dataclass
 class BenchSettings:
+    domain: str = ""  # a text domain whose training split both trainers see (`make bench` passes DOMAIN)
     model: str = "gemma-3-270m"
     method: str = "lora"
     r: int = 16
@@ -35,11 +36,15 @@ class BenchSettings:
     output: str = "reports/bench/sft.json"
 
 
-def _examples(s: BenchSettings):
-    from cookbook.config import DataConfig
-    from domains.telecom.data import load_examples
+def _recipe(s: BenchSettings):
+    from cookbook.discovery import get_recipe
 
-    return load_examples(DataConfig(), "train")[: s.steps * s.batch_size]
+    return get_recipe(s.domain)
+
+
+def _examples(s: BenchSettings):
+    recipe = _recipe(s)
+    return recipe.load_examples(recipe.load_config("default").data, "train")[: s.steps * s.batch_size]
 
 
 def _rss_mb() -> float:
@@ -47,18 +52,21 @@ def _rss_mb() -> float:
 
 
 def run_ours(s: BenchSettings, workdir: Path) -> dict:
-    from cookbook.config import DataConfig, PeftConfig, RunConfig, TrainConfig
-    from cookbook.models import resolve_model
-    from cookbook.recipes import get_recipe
-    from cookbook.train.sft import build_trainer
+    from dataclasses import replace
 
-    cfg = RunConfig(domain="telecom", data=DataConfig(max_train_samples=s.steps * s.batch_size, eval_samples=0,
-                                                      max_seq_len=s.max_seq_len),
+    from cookbook.config import PeftConfig, RunConfig, TrainConfig
+    from cookbook.models import resolve_model
+    from cookbook.tasks.text.train import build_trainer
+
+    recipe = _recipe(s)
+    data = replace(recipe.load_config("default").data, max_train_samples=s.steps * s.batch_size, eval_samples=0,
+                   max_seq_len=s.max_seq_len)
+    cfg = RunConfig(domain=s.domain, data=data,
                     peft=PeftConfig(method=s.method, r=s.r, alpha=s.alpha, dropout=0.0),
                     train=TrainConfig(max_steps=s.steps, batch_size=s.batch_size, lr=s.lr, save_steps=10**6,
                                       logging_steps=1, seed=s.seed))
     cfg.model.source = s.model
-    trainer, _, _ = build_trainer(cfg, get_recipe("telecom"), workdir, s.method, resolve_model(s.model))
+    trainer, _, _ = build_trainer(cfg, recipe, workdir, s.method, resolve_model(s.model))
     rss_before = _rss_mb()
     t0 = time.time()
     trainer.train()
@@ -76,18 +84,19 @@ def run_plain_trl(s: BenchSettings, workdir: Path) -> dict:
     from trl import SFTConfig, SFTTrainer
 
     from cookbook.models import resolve_model
-    from cookbook.models.chat_template import END, completion_text, render_prompt
-    from domains.telecom.prompts import SYSTEM
+    from cookbook.models.prompt_format import prompt_format
 
     path = resolve_model(s.model).path
     tok = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    data = Dataset.from_list([{"prompt": render_prompt(e.prompt, SYSTEM), "completion": completion_text(e.reference)}
+    # The same prompt/completion text as ours (the model's chat template); only the trainer differs.
+    fmt, system = prompt_format(tok), _recipe(s).system_prompt
+    data = Dataset.from_list([{"prompt": fmt.prompt(e.prompt, system), "completion": fmt.completion(e.reference)}
                               for e in _examples(s)])
     args = SFTConfig(output_dir=str(workdir), max_steps=s.steps, per_device_train_batch_size=s.batch_size,
                      learning_rate=s.lr, lr_scheduler_type="cosine", warmup_steps=1, logging_steps=1,
                      save_strategy="no", report_to=[], bf16=False, use_cpu=True, gradient_checkpointing=False,
-                     max_length=s.max_seq_len, eos_token=END, seed=s.seed)
+                     max_length=s.max_seq_len, eos_token=fmt.end_of_turn, seed=s.seed)
     peft_config = LoraConfig(task_type="CAUSAL_LM", r=s.r, lora_alpha=s.alpha, lora_dropout=0.0,
                              target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
                                              "down_proj"])
@@ -112,6 +121,10 @@ def worker(kind: str, settings_json: str, out: str) -> None:
 
 def run_sft_bench(overrides: list[str]) -> dict:
     s = from_dict(BenchSettings, parse_overrides(overrides))
+    if not s.domain:
+        from cookbook.errors import ConfigError
+
+        raise ConfigError("bench: say which text domain's data to train on, e.g. `cookbook bench domain=telecom`")
     from cookbook.models import resolve_model
 
     resolve_model(s.model)  # convert/cache once, outside both measured processes

@@ -7,33 +7,12 @@ import signal
 import sys
 from pathlib import Path
 
-from cookbook.config import RunConfig, load_config
+from cookbook.config import RunConfig
+from cookbook.discovery import get_recipe, load_domains
 from cookbook.errors import CookbookError
-from cookbook.recipes import Recipe, get_recipe, load_domains
-from cookbook.registry import Registry
-from cookbook.runs import read_json, run_dir_for
-
-TRAINERS: Registry = Registry("trainer")
-
-
-@TRAINERS.register("sft")
-def _sft(cfg, recipe, run_dir):
-    from cookbook.train.sft import train_sft
-
-    return train_sft(cfg, recipe, run_dir)
-
-
-@TRAINERS.register("asr")
-def _asr(cfg, recipe, run_dir):
-    from cookbook.train.asr import train_asr
-
-    return train_asr(cfg, recipe, run_dir)
-
-
-def _config(recipe: Recipe, name: str, overrides: list[str]) -> RunConfig:
-    cfg = load_config(recipe.config_path(name), overrides)
-    cfg.domain = recipe.name
-    return cfg
+from cookbook.recipe import Recipe
+from cookbook.runs import finished_run, is_main_process, load_run_config, run_dir_for
+from cookbook.tasks import get_task, load_tasks
 
 
 def cmd_ls(args) -> int:
@@ -41,27 +20,34 @@ def cmd_ls(args) -> int:
     from cookbook.peft_methods import PEFT_METHODS
 
     domains = load_domains()
-    print("domains:")
+    print("domains (domains/<name>/recipe.py; also $COOKBOOK_DOMAINS_PATH):")
     for name in domains.names():
-        print(f"  {name:16s} {domains.get(name).description}")
-    print("methods:")
+        recipe = domains.get(name)
+        print(f"  {name:16s} [{recipe.task}] {recipe.description}")
+    print("task kinds (cookbook/tasks/<kind>/):")
+    for name in load_tasks().names():
+        print(f"  {name:16s} {get_task(name).description}")
+    print("methods [task kinds they support]:")
     for name in PEFT_METHODS.names():
-        print(f"  {name:16s} {PEFT_METHODS.get(name).description}")
+        m = PEFT_METHODS.get(name)
+        print(f"  {name:16s} [{', '.join(m.task_kinds)}] {m.description}")
     print("model sources (offline; also any local HF folder or hub id):")
     for name in MODEL_SOURCES.names():
-        print(f"  {name:16s} {MODEL_SOURCES.get(name).description}")
-    print("trainers: " + ", ".join(TRAINERS.names()))
+        print(f"  {name:30s} {_describe_source(MODEL_SOURCES.get(name))}")
     return 0
+
+
+def _describe_source(src) -> str:
+    tags = [t for t in (getattr(src, "kind", ""), "instruction-tuned" if src.instruction_tuned else "base") if t]
+    return f"[{', '.join(tags)}] {src.description}"
 
 
 def cmd_train(args) -> int:
     recipe = get_recipe(args.domain)
-    cfg = _config(recipe, args.config, args.overrides)
+    cfg = recipe.load_config(args.config, args.overrides)
     run_dir = run_dir_for(cfg)
     cfg.output_dir = str(run_dir)
-    metrics = TRAINERS.get(recipe.trainer)(cfg, recipe, run_dir)
-    from cookbook.runs import is_main_process
-
+    metrics = get_task(recipe.task).train(cfg, recipe, run_dir)
     if is_main_process():
         print(f"[cookbook] run directory: {run_dir}", file=sys.stderr)
         print(f"[cookbook] steps={metrics['steps']} train_loss {metrics['train_loss_first']} -> "
@@ -73,30 +59,22 @@ def cmd_train(args) -> int:
 
 def _run_config(recipe: Recipe, run: str, overrides: list[str], config: str | None) -> RunConfig:
     """The run's own resolved config.yaml, unless --config names another; overrides apply on top."""
-    run_cfg = Path(run) / "config.yaml"
-    if config is None and run_cfg.is_file():
-        cfg = load_config(run_cfg, overrides)
-    else:
-        cfg = _config(recipe, config or "default", overrides)
+    cfg = load_run_config(run, overrides) if config is None else recipe.load_config(config, overrides)
     cfg.domain = recipe.name
     return cfg
 
 
-def _require_run(run: str | None) -> Path:
-    if not run:
-        raise CookbookError("RUN=<run directory> is required (e.g. RUN=runs/telecom/<timestamp>)")
-    path = Path(run)
-    if not read_json(path / "metrics.json"):
-        raise CookbookError(f"{path}: no metrics.json; is this a run directory from `make finetune`?")
-    return path
+def _finished_run_arg(args) -> Path:
+    if not args.run:
+        raise CookbookError("RUN=<run directory> is required (e.g. RUN=runs/<domain>/<timestamp>)")
+    finished_run(Path(args.run))
+    return Path(args.run)
 
 
 def cmd_eval(args) -> int:
-    from cookbook.evaluation import evaluate_run
-
     recipe = get_recipe(args.domain)
-    run = _require_run(args.run)
-    report = evaluate_run(_run_config(recipe, args.run, args.overrides, args.config), recipe, run)
+    run = _finished_run_arg(args)
+    report = get_task(recipe.task).evaluate(_run_config(recipe, args.run, args.overrides, args.config), recipe, run)
     print(f"[cookbook] report: {run / 'eval' / 'report.md'} ({report['summary']})", file=sys.stderr)
     return 0
 
@@ -104,25 +82,33 @@ def cmd_eval(args) -> int:
 def cmd_demo(args) -> int:
     import importlib
 
+    if not args.domain:
+        from apps.hub import main as hub_main
+
+        hub_main(host=args.host, port=args.port)
+        return 0
     recipe = get_recipe(args.domain)
-    run = _require_run(args.run)
-    app = importlib.import_module(f"apps.{recipe.name}")
-    app.main(run_dir=str(run), host=args.host, port=args.port)
+    if not recipe.demo_module:
+        raise CookbookError(f"domain '{recipe.name}' has no demo (its recipe names no demo_module)")
+    run = _finished_run_arg(args)
+    importlib.import_module(recipe.demo_module).main(run_dir=str(run), host=args.host, port=args.port)
     return 0
 
 
 def cmd_compare(args) -> int:
-    from cookbook.asr_compare import compare_methods
-
-    recipe = get_recipe(args.domain)
-    cfg = _config(recipe, args.config, args.overrides)
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     from cookbook.peft_methods import PEFT_METHODS
 
+    recipe = get_recipe(args.domain)
+    task = get_task(recipe.task)
+    if task.compare is None:
+        raise CookbookError(f"compare: the '{task.name}' task kind of domain '{recipe.name}' has no comparison yet")
+    cfg = recipe.load_config(args.config, args.overrides)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
-        PEFT_METHODS.get(m)  # unknown names fail here, before anything trains
+        if not PEFT_METHODS.get(m).supports(task.name):  # unknown names fail here, before anything trains
+            raise CookbookError(f"compare: method '{m}' does not support {task.name} training")
     out = Path(args.output or f"runs/{recipe.name}/compare")
-    compare_methods(cfg, recipe, args.config, methods, out, args.overrides)
+    task.compare(cfg, recipe, args.config, methods, out, args.overrides)
     print(f"[cookbook] comparison: {out / 'report.md'}", file=sys.stderr)
     return 0
 
@@ -137,12 +123,14 @@ def cmd_bench(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cookbook", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("ls", help="list domains, PEFT methods and model sources").set_defaults(fn=cmd_ls)
+    sub.add_parser("ls", help="list domains, task kinds, PEFT methods and model sources").set_defaults(fn=cmd_ls)
     for name, fn, help_ in (("train", cmd_train, "fine-tune a domain recipe"),
                             ("eval", cmd_eval, "base vs tuned on the held-out split"),
                             ("demo", cmd_demo, "start the domain's Gradio demo")):
         sp = sub.add_parser(name, help=help_)
-        sp.add_argument("domain")
+        sp.add_argument("domain", nargs="?" if name == "demo" else None, default="" if name == "demo" else None,
+                        help="a domain from `cookbook ls`" + ("; none: the hub listing every domain"
+                                                             if name == "demo" else ""))
         sp.add_argument("--config", default="default" if name == "train" else None,
                         help="config name in domains/<d>/configs or a YAML path")
         if name != "train":
@@ -152,7 +140,7 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--port", type=int, default=7860)
         sp.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.max_steps=5")
         sp.set_defaults(fn=fn)
-    sp = sub.add_parser("compare", help="train several methods at equal steps and compare them (ASR recipes)")
+    sp = sub.add_parser("compare", help="train several methods at equal steps and compare them")
     sp.add_argument("domain")
     sp.add_argument("--methods", required=True, help="comma-separated, e.g. lora,adalora,bitfit,s2lora")
     sp.add_argument("--config", default="default")

@@ -35,16 +35,29 @@ def read_json(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else {}
 
 
-def finished_run(run_dir: Path, domain: str = "...") -> tuple[Path, dict]:
-    """(adapter folder, metrics) of a finished run directory, or a one-line CookbookError saying how to make one."""
+def finished_run(run_dir: Path) -> tuple[Path, dict]:
+    """(adapter folder, metrics) of a finished run directory, or a one-line CookbookError saying how to make one.
+    Every reader of a run (eval, demo, judge, lm-eval) checks it here."""
     from cookbook.errors import CookbookError
 
     adapter = Path(run_dir) / "adapter"
     metrics = read_json(Path(run_dir) / "metrics.json")
     if not (adapter / "adapter_config.json").is_file() or not metrics:
         raise CookbookError(f"{run_dir}: not a finished run directory (needs adapter/ and metrics.json); "
-                            f"train one with `make finetune DOMAIN={domain} OUTPUT=dir`")
+                            f"train one with `make finetune DOMAIN={metrics.get('domain') or '<domain>'} OUTPUT=dir`")
     return adapter, metrics
+
+
+def load_run_config(run_dir: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """A finished run's own resolved configuration (RUN/config.yaml), with dotted overrides applied on top."""
+    from cookbook.config import load_config
+    from cookbook.errors import CookbookError
+
+    finished_run(Path(run_dir))
+    path = Path(run_dir) / "config.yaml"
+    if not path.is_file():
+        raise CookbookError(f"{run_dir}: no config.yaml; it was not written by `cookbook train`")
+    return load_config(path, overrides)
 
 
 def _fmt(v) -> str:

@@ -20,8 +20,21 @@ from judges.report import build_report, save_section
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _domain_file(domain: str, given: str | None, name: str) -> Path:
-    return Path(given) if given else REPO / "domains" / domain / name
+def _judge_assets(domain: str):
+    from cookbook.discovery import get_recipe
+
+    recipe = get_recipe(domain)
+    if recipe.judge is None:
+        raise ConfigError(f"domain '{domain}' supplies no judge assets (its recipe has no `judge=`)")
+    return recipe.judge
+
+
+def _domain_file(given: str | None, default: Path | None, what: str) -> Path:
+    if given:
+        return Path(given)
+    if default is None:
+        raise ConfigError(f"the domain's judge assets name no {what}; pass one with --{what}")
+    return Path(default)
 
 
 def _judge_info(state: dict, client: JudgeClient) -> dict:
@@ -42,8 +55,9 @@ def _run_jobs(args, jobs: list[str]) -> int:
     if not run_dir.is_dir():
         raise ConfigError(f"{run_dir}: run directory not found (RUN=...)")
     judge_dir = run_dir / "judge"
-    gold_path = _domain_file(args.domain, getattr(args, "gold", None), "judge_gold.jsonl")
-    inj_path = _domain_file(args.domain, getattr(args, "injections", None), "judge_injections.jsonl")
+    assets = _judge_assets(args.domain)
+    gold_path = _domain_file(getattr(args, "gold", None), assets.gold_file, "gold")
+    inj_path = _domain_file(getattr(args, "injections", None), assets.injection_file, "injections")
     if "calibration" in jobs and not gold_path.is_file():
         if jobs == ["calibration"]:
             raise ConfigError(f"{gold_path}:0: -: file not found (the calibration gold labels)")
@@ -60,8 +74,10 @@ def _run_jobs(args, jobs: list[str]) -> int:
     from judges.gold import load_gold
     from judges.injection import load_injections
 
-    gold = jr.stratified(load_gold(gold_path), args.limit, "use_case") if "calibration" in jobs else None
-    inj = jr.stratified(load_injections(inj_path), args.limit, "use_case") if "injection" in jobs else None
+    gold = jr.stratified(load_gold(gold_path, assets.groups), args.limit, "use_case") if "calibration" in jobs \
+        else None
+    inj = jr.stratified(load_injections(inj_path, assets.groups), args.limit, "use_case") if "injection" in jobs \
+        else None
 
     async def go(state: dict) -> None:
         client = _client(state, run_dir, args.concurrency)
@@ -134,11 +150,13 @@ def cmd_bench(args) -> int:
 
     if args.run:
         answers = jr.load_answers(args.domain, Path(args.run))
-    else:  # no run: grade the reference answers themselves
-        from domains.telecom.data import DATA_DIR, load_rows
+    else:  # no run: grade the domain's reference answers themselves
+        from cookbook.discovery import get_recipe
 
-        answers = [{"id": r["id"], "group": r["use_case"], "question": r["instruction"], "reference": r["response"],
-                    "tuned": r["response"]} for r in load_rows(DATA_DIR / "test.jsonl")]
+        recipe = get_recipe(args.domain)
+        cfg = recipe.load_config("default")
+        answers = [{"id": e.id, "group": e.group, "question": e.prompt, "reference": e.reference,
+                    "tuned": e.reference} for e in recipe.load_examples(cfg.data, recipe.test_splits[0])]
     answers = jr.stratified(answers, args.items, "group")
     levels = [int(x) for x in args.levels.split(",")]
     with server.ensure_server(continuous_batching=True) as state:

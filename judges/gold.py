@@ -12,11 +12,9 @@ GOLD_SCHEMA = {"id": str, "use_case": str, "question": str, "reference": str, "a
 CATEGORIES = ["good", "partial", "wrong", "off_topic"]
 
 
-def _check_gold(row: dict):
-    from domains.telecom.data import USE_CASES
-
-    if row["use_case"] not in USE_CASES:
-        return "use_case", f"'{row['use_case']}' is not a telecom use-case"
+def _check_gold(row: dict, groups: list[str]):
+    if groups and row["use_case"] not in groups:
+        return "use_case", f"'{row['use_case']}' is not one of the domain's groups ({', '.join(groups)})"
     if row["category"] not in CATEGORIES:
         return "category", f"'{row['category']}' is not one of {', '.join(CATEGORIES)}"
     for name in CRITERION_NAMES:
@@ -31,5 +29,5 @@ def _check_gold(row: dict):
     return None
 
 
-def load_gold(path: str | Path) -> list[dict]:
-    return load_jsonl(path, GOLD_SCHEMA, check=_check_gold)
+def load_gold(path: str | Path, groups: list[str] | None = None) -> list[dict]:
+    return load_jsonl(path, GOLD_SCHEMA, check=lambda row: _check_gold(row, groups or []))

@@ -36,11 +36,9 @@ def detect(text: str) -> list[str]:
     return [name for name, rx in PATTERNS.items() if rx.search(text)]
 
 
-def _check_injection(row: dict):
-    from domains.telecom.data import USE_CASES
-
-    if row["use_case"] not in USE_CASES:
-        return "use_case", f"'{row['use_case']}' is not a telecom use-case"
+def _check_injection(row: dict, groups: list[str]):
+    if groups and row["use_case"] not in groups:
+        return "use_case", f"'{row['use_case']}' is not one of the domain's groups ({', '.join(groups)})"
     if row["attack"] not in ATTACKS:
         return "attack", f"'{row['attack']}' is not one of {', '.join(ATTACKS)}"
     if row["attacked_answer"] == row["clean_answer"]:
@@ -48,8 +46,8 @@ def _check_injection(row: dict):
     return None
 
 
-def load_injections(path: str | Path) -> list[dict]:
-    return load_jsonl(path, INJECTION_SCHEMA, check=_check_injection)
+def load_injections(path: str | Path, groups: list[str] | None = None) -> list[dict]:
+    return load_jsonl(path, INJECTION_SCHEMA, check=lambda row: _check_injection(row, groups or []))
 
 
 def score_shift(clean: list[dict | None], attacked: list[dict | None], criteria: list[str]) -> dict:

@@ -1,6 +1,6 @@
 """`make lm-eval DOMAIN=telecom RUN=dir [LM_EVAL_BACKEND=hf|server] [LIMIT=n]`: the domain's lm-eval task
-(judges/lm_eval_tasks/<domain>/) on the base model and on the tuned adapter, through lm-eval's own model
-classes. Writes RUN/lm_eval/results_<backend>.json and RUN/lm_eval/summary.md.
+(the folder its recipe names, e.g. domains/telecom/lm_eval/) on the base model and on the tuned adapter, through
+lm-eval's own model classes. Writes RUN/lm_eval/results_<backend>.json and RUN/lm_eval/summary.md.
 
 Model responses are cached per backend and system in RUN/lm_eval/cache/ (lm-eval's `use_cache`, committed after
 every answer), so a killed run repeats no finished answer when started again."""
@@ -22,23 +22,40 @@ from cookbook.text_metrics import mean
 from judges import lm_eval_backends as backends
 from judges.lm_eval_summary import write_summary
 
-TASKS_DIR = Path(__file__).resolve().parent / "lm_eval_tasks"
 SYSTEMS = ("base", "tuned")
 
 
+def lm_eval_task(domain: str):
+    """The domain's lm-eval task (its recipe's `lm_eval=`): folder, task name and the doc field to group by."""
+    from cookbook.discovery import get_recipe, load_domains
+
+    if domain not in load_domains():
+        raise CookbookError(f"no lm-eval task for domain '{domain}': no such domain (have: "
+                            f"{', '.join(load_domains().names())})")
+    task = get_recipe(domain).lm_eval
+    if task is None or not (task.folder / f"{task.name}.yaml").is_file():
+        have = [n for n in load_domains().names() if load_domains().get(n).lm_eval is not None]
+        where = f" (looked for {task.folder / (task.name + '.yaml')})" if task else ""
+        raise CookbookError(f"no lm-eval task for domain '{domain}'{where}; domains with one: "
+                            f"{', '.join(have) or 'none'}")
+    return task
+
+
 def task_dir(domain: str) -> Path:
-    path = TASKS_DIR / domain
-    if not (path / f"{domain}.yaml").is_file():
-        known = sorted(p.name for p in TASKS_DIR.iterdir() if p.is_dir() and not p.name.startswith("_"))
-        raise CookbookError(f"no lm-eval task for domain '{domain}' (looked for {path}/{domain}.yaml; "
-                            f"have: {', '.join(known) or 'none'})")
-    return path
+    return lm_eval_task(domain).folder
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(repo_root()))
+    except ValueError:
+        return str(path)
 
 
 def cli_command(model: str, model_args: str, domain: str, gen_kwargs: dict, limit: int | None) -> str:
     """The equivalent `lm_eval` command line, recorded so a result can be reproduced outside the cookbook."""
     parts = ["lm_eval", "--model", model, "--model_args", model_args, "--include_path",
-             str(TASKS_DIR.relative_to(repo_root())), "--tasks", domain, "--apply_chat_template",
+             _shown_path(task_dir(domain)), "--tasks", domain, "--apply_chat_template",
              "--gen_kwargs", ",".join(f"{k}={v}" for k, v in gen_kwargs.items())]
     if limit:
         parts += ["--limit", str(limit)]

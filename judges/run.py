@@ -34,28 +34,21 @@ def stratified(rows: list[dict], limit: int | None, group_key: str) -> list[dict
 
 def load_answers(domain: str, run_dir: Path) -> list[dict]:
     """Base and tuned answers on the held-out split: reused from RUN/eval/report.json when `make eval` wrote
-    them, else generated now with cookbook.inference (the run's eval decoding settings)."""
+    them, else generated now by the domain's task kind (with the run's eval decoding settings)."""
     report = read_json(run_dir / "eval" / "report.json")
     if report.get("answers"):
         return report["answers"]
-    from cookbook.cli import _config
-    from cookbook.inference import generate, load_run
-    from cookbook.recipes import get_recipe
+    from cookbook.discovery import get_recipe
+    from cookbook.runs import load_run_config
+    from cookbook.tasks import get_task
 
-    if not (run_dir / "config.yaml").is_file():
-        raise CookbookError(f"{run_dir}: no eval/report.json with answers and no config.yaml; run `make eval` first")
     recipe = get_recipe(domain)
-    cfg = _config(recipe, str(run_dir / "config.yaml"), [])
-    examples = recipe.load_examples(cfg.data, "test")
-    print(f"[judge] {run_dir}/eval/report.json has no answers: generating {len(examples)} x 2", file=sys.stderr)
-    tm = load_run(run_dir)
-    kw = dict(max_new_tokens=cfg.eval.max_new_tokens, batch_size=cfg.eval.batch_size,
-              repetition_penalty=cfg.eval.repetition_penalty, no_repeat_ngram_size=cfg.eval.no_repeat_ngram_size)
-    qs = [e.prompt for e in examples]
-    base = generate(tm, qs, recipe.system_prompt, use_adapter=False, desc="base answers", **kw)
-    tuned = generate(tm, qs, recipe.system_prompt, use_adapter=True, desc="tuned answers", **kw)
-    return [{"id": e.id, "group": e.group, "question": e.prompt, "reference": e.reference, "base": b, "tuned": t}
-            for e, b, t in zip(examples, base, tuned, strict=True)]
+    cfg = load_run_config(run_dir)
+    task = get_task(recipe.task)
+    if task.answers is None:
+        raise CookbookError(f"domain '{domain}': its {task.name} task kind produces no answers a judge can grade")
+    print(f"[judge] {run_dir}/eval/report.json has no answers: generating base and tuned answers", file=sys.stderr)
+    return task.answers(cfg, recipe, run_dir)
 
 
 def _by_group(results: list[dict]) -> dict:

@@ -1,5 +1,10 @@
-"""PEFT methods by name. Each builder turns our PeftConfig into a peft config for a given architecture."""
+"""PEFT methods by name (`cookbook ls`). Each entry owns its behaviour (cookbook/peft_methods/method.py); importing
+this package registers them all, and registers our own peft methods (S2-LoRA) with peft itself."""
 
-from cookbook.peft_methods.builtin import PEFT_METHODS, PeftMethod, build_peft_config, target_modules_for
+from cookbook.peft_methods import bitfit as _bitfit  # noqa: F401  (registers bitfit)
+from cookbook.peft_methods.auto import methods_for, resolve_method
+from cookbook.peft_methods.builtin import build_peft_config, target_modules_for
+from cookbook.peft_methods.method import PEFT_METHODS, AdaptedModel, PeftMethod
 
-__all__ = ["PEFT_METHODS", "PeftMethod", "build_peft_config", "target_modules_for"]
+__all__ = ["PEFT_METHODS", "AdaptedModel", "PeftMethod", "build_peft_config", "methods_for", "resolve_method",
+           "target_modules_for"]

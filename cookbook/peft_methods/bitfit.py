@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from cookbook.errors import CookbookError
+from cookbook.peft_methods.method import AdaptedModel, PeftMethod, register
 
 CONFIG_FILE = "adapter_config.json"
 WEIGHTS_FILE = "bitfit_biases.safetensors"
@@ -79,3 +80,19 @@ def base_biases(model: torch.nn.Module, original: dict[str, torch.Tensor]):
         with torch.no_grad():
             for n, t in tuned.items():
                 params[n].copy_(t)
+
+
+def _attach(method, model, cfg, model_type: str, total_steps: int):
+    return apply_bitfit(model)
+
+
+def _load(base, folder) -> AdaptedModel:
+    original = load_bitfit(base, folder)
+    base.eval()
+    return AdaptedModel(base, lambda: base_biases(base, original))
+
+
+# Text models without biases (Gemma, Llama, Qwen's MLP) leave BitFit little to train, so it is offered for ASR.
+register(PeftMethod("bitfit", "BitFit: train only the bias terms (models with biases)", None, ("asr",),
+                    attach=_attach, save=lambda model, folder, base_model: save_bitfit(model, folder, base_model),
+                    load=_load))

@@ -1,12 +1,10 @@
-"""peft's own methods, registered under the names recipes use: lora, qlora, dora, ia3, prompt_tuning, adalora."""
+"""peft's own methods (lora, qlora, dora, ia3, prompt_tuning, adalora) and our S2-LoRA, registered with the
+hooks that carry their behaviour (AdaLoRA's budget callback, S2-LoRA's L1 penalty, QLoRA's 4-bit base)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from cookbook.config import PeftConfig
-from cookbook.registry import Registry
+from cookbook.peft_methods.method import PEFT_METHODS, PeftMethod, register
 
 # Linear projections per architecture (model_type). "All linear projections" is QLoRA's recipe.
 ARCH_TARGETS = {
@@ -24,17 +22,6 @@ ARCH_TARGETS = {
 TASK_TYPES = {"whisper": None}
 IA3_FEEDFORWARD = {"gemma3_text": ["down_proj"], "gemma3": ["down_proj"], "llama": ["down_proj"],
                    "qwen2": ["down_proj"], "phi3": ["down_proj"], "whisper": ["fc2"]}
-
-
-@dataclass
-class PeftMethod:
-    build: Callable  # (PeftConfig, model_type, total_steps) -> peft.PeftConfig
-    description: str
-    quantize_4bit: bool = False  # load the base in 4-bit NF4 before adding the adapter
-    peft_native: bool = True  # False: not a peft config; the trainer applies it itself (BitFit)
-
-
-PEFT_METHODS: Registry[PeftMethod] = Registry("PEFT method")
 
 
 def target_modules_for(cfg: PeftConfig, model_type: str) -> list[str] | str:
@@ -91,21 +78,47 @@ def _s2lora(cfg, model_type, total_steps):
                         target_modules=target_modules_for(cfg, model_type))
 
 
-def _not_peft(cfg, model_type, total_steps):
-    raise TypeError("BitFit is not a peft config; trainers apply it with cookbook.peft_methods.bitfit")
+def _adalora_callbacks(model) -> list:
+    from cookbook.peft_methods.callbacks import AdaLoraBudgetCallback
+
+    return [AdaLoraBudgetCallback(model)]
 
 
-PEFT_METHODS.register("lora")(PeftMethod(_lora, "LoRA on the architecture's linear projections"))
-PEFT_METHODS.register("qlora")(PeftMethod(_lora, "LoRA on every linear projection of a 4-bit NF4 base "
-                                           "(double quantization, bitsandbytes)", quantize_4bit=True))
-PEFT_METHODS.register("dora")(PeftMethod(_dora, "weight-decomposed LoRA (magnitude + direction)"))
-PEFT_METHODS.register("ia3")(PeftMethod(_ia3, "(IA)3: learned rescaling of keys, values and FFN inputs"))
-PEFT_METHODS.register("prompt_tuning")(PeftMethod(_prompt_tuning, "trainable soft-prompt embeddings"))
-PEFT_METHODS.register("s2lora")(PeftMethod(_s2lora, "sparsely shared LoRA: A and B shared per shape group, "
-                                             "a sparse (L1) rank-coefficient vector per layer"))
-PEFT_METHODS.register("adalora")(PeftMethod(_adalora, "LoRA with an SVD-style adaptive rank budget"))
-PEFT_METHODS.register("bitfit")(PeftMethod(_not_peft, "BitFit: train only the bias terms (ASR trainer; models "
-                                           "with biases)", peft_native=False))
+def _adalora_summary(model) -> dict:
+    from cookbook.peft_methods.ranks import adalora_ranks
+
+    return {"rank_distribution": adalora_ranks(model)}
+
+
+def _s2lora_penalty(model):
+    """S2-LoRA's L1 on its rank coefficients (model: the unwrapped PeftModel, not a DDP wrapper)."""
+    return model.base_model.s2lora_l1_penalty() if model.training else 0.0
+
+
+def _s2lora_summary(model) -> dict:
+    from cookbook.peft_methods.ranks import s2lora_ranks
+
+    return {"rank_distribution": s2lora_ranks(model)}
+
+
+def _bnb_4bit() -> tuple[bool, str]:
+    from cookbook.models.resolve import bnb_4bit_available
+
+    return bnb_4bit_available()
+
+
+TEXT, ASR = "text", "asr"
+register(PeftMethod("lora", "LoRA on the architecture's linear projections", _lora, (TEXT, ASR)))
+register(PeftMethod("qlora", "LoRA on every linear projection of a 4-bit NF4 base (double quantization, "
+                    "bitsandbytes)", _lora, (TEXT,), quantize_4bit=True, available=_bnb_4bit))
+register(PeftMethod("dora", "weight-decomposed LoRA (magnitude + direction)", _dora, (TEXT, ASR)))
+register(PeftMethod("ia3", "(IA)3: learned rescaling of keys, values and FFN inputs", _ia3, (TEXT, ASR)))
+register(PeftMethod("prompt_tuning", "trainable soft-prompt embeddings", _prompt_tuning, (TEXT,)))
+register(PeftMethod("s2lora", "sparsely shared LoRA: A and B shared per shape group, a sparse (L1) "
+                    "rank-coefficient vector per layer", _s2lora, (TEXT, ASR), penalty=_s2lora_penalty,
+                    summary=_s2lora_summary))
+register(PeftMethod("adalora", "LoRA with an SVD-style adaptive rank budget", _adalora, (TEXT, ASR),
+                    callbacks=_adalora_callbacks, summary=_adalora_summary))
 
 
 def build_peft_config(cfg: PeftConfig, method: str, model_type: str, total_steps: int):

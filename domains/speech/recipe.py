@@ -3,8 +3,9 @@ child-like corpus; WER in-domain (unseen child-like sentences) and out-of-domain
 
 from pathlib import Path
 
-from cookbook.asr_eval import score_split
-from cookbook.recipes import DOMAINS, AudioExample, Recipe
+from cookbook.recipe import Recipe
+from cookbook.tasks.asr.examples import AudioExample
+from cookbook.tasks.asr.metrics import score_split
 from domains.speech import data
 
 TEST_SPLITS = ["test_in", "test_out"]
@@ -17,20 +18,16 @@ def load_examples(data_cfg, split: str) -> list[AudioExample]:
                          group=row["speaker_type"]) for row in data.load_split(corpus, split)]
 
 
-def choose_method(requested: str) -> tuple[str, str]:
-    if requested == "auto":
-        return "s2lora", "auto: S2-LoRA, the method this recipe studies"
-    return requested, f"peft.method={requested} requested"
-
-
-DOMAINS.register("speech")(Recipe(
+RECIPE = Recipe(
     name="speech",
     description="child-like speech recognition: Whisper tiny.en + S2-LoRA vs LoRA / AdaLoRA / BitFit, WER",
-    trainer="asr",
+    task="asr",
     config_dir=Path(__file__).parent / "configs",
     load_examples=load_examples,
-    choose_method=choose_method,
     score=score_split,
+    primary_metric="wer",
+    higher_is_better=False,
+    auto_methods=("s2lora",),  # the method this recipe studies
+    demo_module="apps.speech",
     test_splits=TEST_SPLITS,
-    evaluator="asr",
-))
+)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cookbook.config import DataConfig
 from cookbook.data import load_jsonl
-from cookbook.recipes import Example
+from cookbook.tasks.text.examples import TextExample
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -40,7 +40,7 @@ def load_rows(path: Path) -> list[dict]:
     return load_jsonl(path, SCHEMA, check=_check)
 
 
-def load_examples(cfg: DataConfig, split: str) -> list[Example]:
+def load_examples(cfg: DataConfig, split: str) -> list[TextExample]:
     path = resolve_path(cfg.train_file if split == "train" else cfg.test_file, split)
-    return [Example(id=r["id"], prompt=r["instruction"], reference=r["response"], group=r["use_case"])
+    return [TextExample(id=r["id"], prompt=r["instruction"], reference=r["response"], group=r["use_case"])
             for r in load_rows(path)]

@@ -2,33 +2,24 @@
 
 from pathlib import Path
 
-from cookbook.errors import CookbookError
-from cookbook.models.resolve import bnb_4bit_available
-from cookbook.recipes import DOMAINS, Recipe
+from cookbook.recipe import JudgeAssets, LmEvalTask, Recipe
 from domains.telecom import data, metrics, prompts
 
+HERE = Path(__file__).parent
 
-def choose_method(requested: str) -> tuple[str, str]:
-    """`auto` is QLoRA where bitsandbytes runs 4-bit (CUDA, and CPU with bitsandbytes >= 0.4x), else LoRA."""
-    if requested not in ("auto", "qlora"):
-        return requested, f"peft.method={requested} requested"
-    ok, why = bnb_4bit_available()
-    if requested == "qlora":
-        if not ok:
-            raise CookbookError(f"METHOD=qlora needs 4-bit bitsandbytes, which is not usable here ({why}); "
-                                "use METHOD=lora")
-        return "qlora", f"requested; {why}"
-    return ("qlora", f"auto: {why}") if ok else ("lora", f"auto: QLoRA unavailable, fell back to LoRA ({why})")
-
-
-DOMAINS.register("telecom")(Recipe(
+RECIPE = Recipe(
     name="telecom",
     description="telecom assistant: QLoRA on Gemma 3 270M, 20 use-cases, ROUGE-L / token F1 per use-case",
-    trainer="sft",
-    config_dir=Path(__file__).parent / "configs",
+    task="text",
+    config_dir=HERE / "configs",
     load_examples=data.load_examples,
-    choose_method=choose_method,
     score=metrics.score,
+    primary_metric="rougeL",
+    auto_methods=("qlora", "lora"),  # QLoRA where bitsandbytes runs 4-bit (CUDA, and this CPU), else LoRA
     system_prompt=prompts.SYSTEM,
+    demo_module="apps.telecom",
     demo_examples=prompts.DEMO_QUESTIONS,
-))
+    judge=JudgeAssets(subject="telecom engineering answers", groups=list(data.USE_CASES), group_label="use-case",
+                      gold_file=HERE / "judge_gold.jsonl", injection_file=HERE / "judge_injections.jsonl"),
+    lm_eval=LmEvalTask(folder=HERE / "lm_eval", name="telecom", group_field="use_case"),
+)

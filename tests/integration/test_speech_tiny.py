@@ -76,7 +76,7 @@ def test_speech_demo_transcribes_an_upload(speech_run):
     from selenium.webdriver.support.ui import WebDriverWait
 
     from cookbook.config import load_config
-    from cookbook.recipes import get_recipe
+    from cookbook.discovery import get_recipe
 
     cfg = load_config(speech_run / "config.yaml")
     wav = get_recipe("speech").load_examples(cfg.data, "test_in")[0].audio_path

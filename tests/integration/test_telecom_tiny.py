@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from cookbook.config import load_config
+from cookbook.discovery import get_recipe
 from cookbook.paths import repo_root
-from cookbook.recipes import get_recipe
 from cookbook.runs import METRIC_KEYS
 from tests.conftest import read_metrics, run_cli
 
@@ -53,7 +53,7 @@ def test_saved_adapter_reloads_with_identical_outputs(tmp_path):
     from peft import PeftModel
 
     from cookbook.models import load_model, resolve_model
-    from cookbook.train.sft import build_trainer
+    from cookbook.tasks.text.train import build_trainer
 
     cfg = load_config(TINY, ["train.max_steps=2", "train.lr=0.01"])
     cfg.domain = "telecom"

@@ -1,5 +1,5 @@
 """The ASR comparison's methods (LoRA, AdaLoRA, S2-LoRA, BitFit) on a tiny random Whisper, built exactly as the ASR
-trainer builds them (cookbook.train.asr.attach_method): peft's test-matrix checks, plus the parameter-count
+trainer builds them (cookbook.tasks.asr.train.attach_method): peft's test-matrix checks, plus the parameter-count
 formula of each method."""
 
 import pytest
@@ -9,7 +9,7 @@ from torch import nn
 from cookbook.config import load_config
 from cookbook.paths import repo_root
 from cookbook.peft_methods.bitfit import base_biases, load_bitfit, save_bitfit
-from cookbook.train.asr import attach_method
+from cookbook.tasks.asr.train import attach_method
 from tests.unit.test_s2lora import make_base  # the same tiny random Whisper
 
 METHODS = ["lora", "adalora", "s2lora", "bitfit"]

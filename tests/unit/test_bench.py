@@ -8,7 +8,7 @@ from tests.conftest import run_cli
 
 def test_bench_writes_both_sides_and_ratios(tmp_path):
     out = tmp_path / "sft.json"
-    proc = run_cli("bench", "model=tiny-gemma3", "steps=2", "batch_size=2", f"output={out}")
+    proc = run_cli("bench", "domain=telecom", "model=tiny-gemma3", "steps=2", "batch_size=2", f"output={out}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(out.read_text())
     for side in ("ours", "baseline"):

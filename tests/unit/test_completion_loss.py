@@ -2,7 +2,7 @@ import torch
 import torch.nn.functional as F
 
 from cookbook.models import load_model, resolve_model
-from cookbook.train.completion_loss import add_completion_loss_head, chunked_cross_entropy
+from cookbook.tasks.text.completion_loss import add_completion_loss_head, chunked_cross_entropy
 
 
 def test_chunked_cross_entropy_equals_full_and_gradchecks():

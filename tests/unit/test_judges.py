@@ -185,11 +185,12 @@ def test_fixture_files_load():
 ])
 def test_gold_errors_name_file_line_field(tmp_path, change, where):
     rows = [json.loads(line) for line in (FIX / "judge_gold.jsonl").read_text().splitlines()]
+    groups = sorted({r["use_case"] for r in rows})  # the domain's groups come from its recipe
     rows[2].update(change)
     bad = tmp_path / "gold.jsonl"
     bad.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     with pytest.raises(DataError, match=rf"^{bad}:3: {where}: "):
-        load_gold(bad)
+        load_gold(bad, groups)
 
 
 def test_injection_errors(tmp_path):

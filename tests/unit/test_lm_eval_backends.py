@@ -111,7 +111,7 @@ def test_plans_and_recorded_commands(tmp_path):
     assert hf["model"] == "hf" and f"peft={run / 'adapter'}" in hf["model_args"]
     argv = shlex.split(cli_command(hf["model"], hf["model_args"], "telecom", hf["gen_kwargs"], 20))
     assert argv[:3] == ["lm_eval", "--model", "hf"] and argv[argv.index("--tasks") + 1] == "telecom"
-    assert argv[argv.index("--include_path") + 1] == "judges/lm_eval_tasks" and "--apply_chat_template" in argv
+    assert argv[argv.index("--include_path") + 1] == "domains/telecom/lm_eval" and "--apply_chat_template" in argv
     assert argv[argv.index("--gen_kwargs") + 1] == "max_gen_toks=64,no_repeat_ngram_size=4"
     assert argv[argv.index("--limit") + 1] == "20"
 
@@ -149,15 +149,18 @@ def test_preflight_turns_a_refusal_or_no_server_into_one_line(tmp_path):
 
 
 def test_task_functions_render_the_training_prompt_and_score_with_the_cookbook_metrics():
-    from cookbook.models.chat_template import render_prompt
+    from cookbook.models import load_tokenizer, resolve_model
+    from cookbook.models.prompt_format import prompt_format
+    from domains.telecom.lm_eval import utils
     from domains.telecom.prompts import SYSTEM
-    from judges.lm_eval_tasks.telecom import utils
+
+    fmt = prompt_format(load_tokenizer(resolve_model("tiny-gemma3")))
 
     split = utils.load_test_split()["test"]
     assert len(split) == 100 and {"id", "use_case", "instruction", "response"} <= set(split.column_names)
     doc = split[0]
     # with the chat template, lm-eval's single user turn is exactly what training and `cookbook eval` use
-    assert render_prompt(utils.doc_to_text(doc)) == render_prompt(doc["instruction"], SYSTEM)
+    assert fmt.prompt(utils.doc_to_text(doc)) == fmt.prompt(doc["instruction"], SYSTEM)
     assert utils.process_results(doc, [doc["response"]]) == {"rougeL": 1.0, "token_f1": 1.0}
     scores = utils.process_results(doc, ["An unrelated sentence about cooking pasta."])
     assert scores["rougeL"] < 0.2 and scores["token_f1"] < 0.2

@@ -9,7 +9,7 @@ from cookbook.models import load_model, resolve_model
 from cookbook.models.resolve import bnb_4bit_available
 from cookbook.peft_methods import PEFT_METHODS, build_peft_config
 
-METHODS = [m for m in PEFT_METHODS.names() if PEFT_METHODS.get(m).peft_native]  # BitFit: test_asr_methods
+METHODS = [m for m in PEFT_METHODS.names() if PEFT_METHODS.get(m).supports("text")]  # BitFit: test_asr_methods
 
 
 def make(method: str):

@@ -1,9 +1,9 @@
 import pytest
 
+from cookbook.discovery import load_domains
 from cookbook.errors import ConfigError
 from cookbook.models import MODEL_SOURCES
 from cookbook.peft_methods import PEFT_METHODS
-from cookbook.recipes import load_domains
 from cookbook.registry import Registry
 from tests.conftest import run_cli
 

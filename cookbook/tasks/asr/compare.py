@@ -9,12 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from cookbook.asr_eval import score_split, transcribe_split
-from cookbook.asr_inference import base_only, load_asr_run
 from cookbook.config import RunConfig
 from cookbook.errors import CookbookError
-from cookbook.recipes import Recipe
+from cookbook.recipe import Recipe
 from cookbook.runs import read_json, write_json
+from cookbook.tasks.asr.evaluate import transcribe_split
+from cookbook.tasks.asr.inference import base_only, load_asr_run
+from cookbook.tasks.asr.metrics import score_split
 
 
 def _train(domain: str, config: str, method: str, run_dir: Path, overrides: list[str]) -> None:
@@ -48,8 +49,6 @@ def _evaluate(run, cfg: RunConfig, recipe: Recipe, splits: dict, use_adapter: bo
 
 def compare_methods(cfg: RunConfig, recipe: Recipe, config_name: str, methods: list[str], out_dir: Path,
                     overrides: list[str]) -> dict:
-    if recipe.evaluator != "asr":
-        raise CookbookError(f"compare: implemented for ASR recipes; '{recipe.name}' is not one")
     out_dir.mkdir(parents=True, exist_ok=True)
     splits = {s: recipe.load_examples(cfg.data, s) for s in recipe.test_splits}
     if cfg.eval.max_samples:
@@ -78,7 +77,7 @@ def compare_methods(cfg: RunConfig, recipe: Recipe, config_name: str, methods: l
               "methods": methods, "splits": {s: len(e) for s, e in splits.items()}, "rows": rows, "ranks": ranks,
               "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     write_json(out_dir / "report.json", report)
-    from cookbook.asr_compare_report import write_compare_report
+    from cookbook.tasks.asr.compare_report import write_compare_report
 
     write_compare_report(out_dir, report)
     return report

@@ -8,20 +8,13 @@ import sys
 import time
 from pathlib import Path
 
-from cookbook.asr_inference import AsrRun, load_asr_run, transcribe
-from cookbook.asr_metrics import error_rates, utterance_wer
-from cookbook.audio import read_wav
 from cookbook.config import RunConfig
-from cookbook.recipes import Recipe
-from cookbook.reports import bar_chart
+from cookbook.plots import bar_chart
+from cookbook.recipe import Recipe
 from cookbook.runs import write_json
-
-
-def score_split(preds: list[str], examples) -> dict:
-    groups = sorted({e.group for e in examples})
-    by_group = {g: error_rates([p for p, e in zip(preds, examples, strict=True) if e.group == g],
-                               [e.reference for e in examples if e.group == g]) for g in groups}
-    return {"overall": error_rates(preds, [e.reference for e in examples]), "by_group": by_group}
+from cookbook.tasks.asr.audio import read_wav
+from cookbook.tasks.asr.inference import AsrRun, load_asr_run, transcribe
+from cookbook.tasks.asr.metrics import score_split, utterance_wer
 
 
 def transcribe_split(run: AsrRun, examples, cfg: RunConfig, use_adapter: bool, desc: str) -> tuple[list[str], float]:

@@ -1,29 +1,35 @@
-"""What every trainer shares: resume bookkeeping, the run-directory metrics, callbacks, and the training call.
+"""The run bookkeeping every task kind shares: method and model choice, resume, the run-directory metrics,
+progress and fault-injection callbacks, and the measured training call.
 
-Trainers (sft.py, asr.py) build their own data and model; everything about the run directory contract lives here,
-so a resumed, interrupted or finished run looks the same whichever trainer made it.
+Task kinds (cookbook/tasks/<kind>/train.py) build their own data and model; everything about the run directory
+contract lives here, so a resumed, interrupted or finished run looks the same whichever task kind made it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import resource
+import signal
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from transformers import TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
 
 from cookbook.config import RunConfig, save_config
 from cookbook.errors import ConfigError
 from cookbook.models.resolve import ResolvedModel, resolve_model, weights_sha256
 from cookbook.runs import is_main_process, read_json, write_json, write_run_card
-from cookbook.train.trainer import FaultInjectionCallback, ProgressCallback, last_checkpoint
 
 PROGRESS_FILE = "cookbook_progress.json"
+
+
+def last_checkpoint(folder: Path) -> str | None:
+    return get_last_checkpoint(str(folder)) if Path(folder).is_dir() else None
 
 
 def log(msg: str) -> None:
@@ -83,22 +89,54 @@ class RunStart:
     resume_from: str | None  # checkpoint to resume from
     previous: dict  # metrics.json of the interrupted run, {} for a fresh one
 
+    @property
+    def spec(self):
+        """The method's registry entry: its hooks (attach, callbacks, penalty, save, summary)."""
+        from cookbook.peft_methods import PEFT_METHODS
 
-def begin_run(cfg: RunConfig, recipe, run_dir: Path, check_method: Callable[[str], None]) -> RunStart:
-    """Choose and check the method (`check_method` raises ConfigError for one this trainer can't train), seed,
-    resolve the base model, create the run directory and find the checkpoint to resume from."""
+        return PEFT_METHODS.get(self.method)
+
+
+def begin_run(cfg: RunConfig, recipe, run_dir: Path, kind: str) -> RunStart:
+    """Resolve the method for task kind `kind` (the recipe's `auto` preference, or the requested one, checked),
+    seed, resolve the base model, create the run directory and find the checkpoint to resume from."""
     from transformers import set_seed
 
-    method, reason = recipe.choose_method(cfg.peft.method)
-    check_method(method)
+    from cookbook.peft_methods import resolve_method
+
+    method, reason = resolve_method(cfg.peft.method, recipe.auto_methods, kind)
     cfg.peft.method = method
     log(f"method: {method} ({reason})")
-    set_seed(cfg.train.seed)
+    # Resolve (and on first use build) the model before seeding: building a random tiny source seeds torch
+    # itself, which would make a first run differ from every later one.
     resolved = resolve_model(cfg.model.source)
     log(f"base model: {resolved.describe()}")
+    set_seed(cfg.train.seed)
     run_dir.mkdir(parents=True, exist_ok=True)
     resume_from, previous = resume_point(cfg, run_dir)
     return RunStart(method, reason, resolved, resume_from, previous)
+
+
+def source_notes(resolved: ResolvedModel) -> list[str]:
+    """What the run card must say about an offline source (e.g. a chat template the cookbook supplied)."""
+    from cookbook.models import MODEL_SOURCES
+
+    name = resolved.source.removeprefix("offline:")
+    if not resolved.source.startswith("offline:") or name not in MODEL_SOURCES:
+        return []
+    note = getattr(MODEL_SOURCES.get(name), "card_note", "")
+    return [note] if note else []
+
+
+def add_method_callbacks(trainer, run: RunStart) -> None:
+    for callback in run.spec.callbacks(trainer.model):
+        trainer.add_callback(callback)
+
+
+def save_adaptation(trainer, run: RunStart, folder: Path) -> dict:
+    """Save what training changed (the method's own format) and return its summary for metrics.json."""
+    run.spec.save(trainer.model, folder, run.resolved.spec)
+    return run.spec.summary(trainer.model)
 
 
 def count_parameters(model) -> tuple[int, int]:
@@ -157,17 +195,37 @@ def finish_run(cfg: RunConfig, run_dir: Path, metrics: dict, notes: list[str]) -
         write_run_card(run_dir, metrics, cfg, notes)
 
 
-class AdaLoraBudgetCallback(TrainerCallback):
-    """AdaLoRA's rank budget schedule: `update_and_allocate` after each optimizer step, while gradients exist
-    (peft's documented place: after `optimizer.step()`, before `zero_grad()`)."""
+class ProgressCallback(TrainerCallback):
+    """Stores cumulative runtime and token counts beside each checkpoint, so a resumed run reports totals."""
 
-    def __init__(self, peft_model):
-        self.tuner = peft_model.base_model
+    def __init__(self, previous: dict, filename: str, trainer):
+        self.previous, self.filename, self.trainer = previous, filename, trainer
+        self.start = time.time()
 
-    def on_optimizer_step(self, args, state, control, **kwargs):
-        self.tuner.update_and_allocate(state.global_step)
+    def on_save(self, args, state, control, **kwargs):
+        if not state.is_world_process_zero:
+            return
+        model = kwargs.get("model")
+        ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        tokens = self.trainer.tokens_seen * self.trainer.accelerator.num_processes  # same count as metrics.json
+        data = {
+            "steps": state.global_step,
+            "train_runtime_s": self.previous.get("train_runtime_s", 0.0) + time.time() - self.start,
+            "train_tokens": self.previous.get("train_tokens", 0) + tokens,
+            "model_class": type(model).__name__ if model is not None else "",
+        }
+        if ckpt.is_dir():
+            (ckpt / self.filename).write_text(json.dumps(data), encoding="utf-8")
 
 
-def add_method_callbacks(trainer, method: str) -> None:
-    if method == "adalora":
-        trainer.add_callback(AdaLoraBudgetCallback(trainer.model))
+class FaultInjectionCallback(TrainerCallback):
+    """Test hook: `COOKBOOK_FAULT=STEP:SIGNAL` sends SIGNAL (KILL, INT, TERM) to this process right after the
+    checkpoint of STEP is saved, so tests can prove an interrupted run resumes and is never marked completed."""
+
+    def __init__(self, spec: str):
+        step, _, sig = spec.partition(":")
+        self.step, self.signal = int(step), getattr(signal, f"SIG{sig or 'KILL'}")
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step >= self.step:
+            os.kill(os.getpid(), self.signal)

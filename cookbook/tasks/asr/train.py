@@ -9,49 +9,45 @@ import torch
 from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
 from cookbook.config import RunConfig
-from cookbook.errors import ConfigError
 from cookbook.models.resolve import ResolvedModel
 from cookbook.models.whisper import load_whisper
-from cookbook.peft_methods import PEFT_METHODS, build_peft_config
-from cookbook.peft_methods.bitfit import apply_bitfit, save_bitfit
-from cookbook.recipes import Recipe
+from cookbook.peft_methods import PEFT_METHODS
+from cookbook.recipe import Recipe
 from cookbook.runs import is_main_process
-from cookbook.train.asr_data import WhisperAsrDataset, WhisperCollator
-from cookbook.train.common import (
+from cookbook.tasks.asr.data import WhisperAsrDataset, WhisperCollator
+from cookbook.training import (
     add_method_callbacks,
     begin_run,
     finish_run,
+    save_adaptation,
     start_metrics,
     train_and_measure,
     training_arguments,
 )
-from cookbook.train.trainer import method_penalty
+
+KIND = "asr"
 
 
 class AsrTrainer(Seq2SeqTrainer):
-    """Adds the PEFT method's own regulariser (S2-LoRA's L1) to the loss and counts label tokens."""
+    """Adds the PEFT method's own regulariser (e.g. S2-LoRA's L1) to the loss and counts label tokens."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, penalty=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.tokens_seen = 0
+        self.penalty = penalty or (lambda model: 0.0)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if model.training:
             self.tokens_seen += int((inputs["labels"] != -100).sum())
         result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         if isinstance(result, tuple):
-            return (result[0] + method_penalty(self.model), result[1])
-        return result + method_penalty(self.model)
+            return (result[0] + self.penalty(self.model), result[1])
+        return result + self.penalty(self.model)
 
 
 def attach_method(model, cfg: RunConfig, method: str):
-    """The base model with the method applied: a PeftModel, or the model itself with only biases trainable."""
-    if not PEFT_METHODS.get(method).peft_native:
-        return apply_bitfit(model)
-    from peft import get_peft_model
-
-    peft_config = build_peft_config(cfg.peft, method, model.config.model_type, cfg.train.max_steps)
-    return get_peft_model(model, peft_config)
+    """The base model with the method applied (a PeftModel, or the model itself with only biases trainable)."""
+    return PEFT_METHODS.get(method).attach_to(model, cfg.peft, model.config.model_type, cfg.train.max_steps)
 
 
 def build_asr_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, resolved: ResolvedModel):
@@ -77,42 +73,22 @@ def build_asr_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str
         train_dataset=WhisperAsrDataset(train_rows, processor.feature_extractor, processor.tokenizer),
         eval_dataset=WhisperAsrDataset(eval_rows, processor.feature_extractor, processor.tokenizer) if eval_rows
         else None,
+        penalty=PEFT_METHODS.get(method).penalty,
     )
     return trainer, processor, len(train_rows), len(eval_rows)
 
 
-def _asr_method(method: str) -> None:
-    if method not in PEFT_METHODS or method in ("qlora", "prompt_tuning"):
-        allowed = [m for m in PEFT_METHODS.names() if m not in ("qlora", "prompt_tuning")]
-        raise ConfigError(f"peft.method: '{method}' is not supported for ASR; valid: {', '.join(allowed)}")
-
-
 def train_asr(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
-    run = begin_run(cfg, recipe, run_dir, _asr_method)
-    method, reason, resolved = run.method, run.reason, run.resolved
-    trainer, processor, n_train, n_eval = build_asr_trainer(cfg, recipe, run_dir, method, resolved)
-    add_method_callbacks(trainer, method)
-    metrics = start_metrics(cfg, run_dir, trainer, resolved, method, reason, n_train, n_eval, run.previous)
+    run = begin_run(cfg, recipe, run_dir, KIND)
+    trainer, processor, n_train, n_eval = build_asr_trainer(cfg, recipe, run_dir, run.method, run.resolved)
+    add_method_callbacks(trainer, run)
+    metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
+                            run.previous)
     metrics = train_and_measure(cfg, trainer, run.resume_from, run.previous, n_eval, metrics)
     adapter = run_dir / "adapter"
     if is_main_process():
-        if PEFT_METHODS.get(method).peft_native:
-            trainer.model.save_pretrained(str(adapter))
-        else:
-            save_bitfit(trainer.model, adapter, resolved.spec)
+        metrics.update(save_adaptation(trainer, run, adapter))
         processor.save_pretrained(str(adapter))
-        metrics.update(_method_summary(trainer.model, method))
-    finish_run(cfg, run_dir, metrics, [f"Method choice: {reason}.",
+    finish_run(cfg, run_dir, metrics, [f"Method choice: {run.reason}.", *recipe.notes,
                                        "train_tokens counts transcript (label) tokens."])
     return metrics
-
-
-def _method_summary(model, method: str) -> dict:
-    """Per-layer ranks for the comparison plots: S2-LoRA's coefficients, AdaLoRA's final allocation."""
-    from cookbook.peft_methods.ranks import adalora_ranks, s2lora_ranks
-
-    if method == "s2lora":
-        return {"rank_distribution": s2lora_ranks(model)}
-    if method == "adalora":
-        return {"rank_distribution": adalora_ranks(model)}
-    return {}

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
-from cookbook.audio import SAMPLE_RATE, read_wav
-from cookbook.recipes import AudioExample
+from cookbook.tasks.asr.audio import SAMPLE_RATE, read_wav
+from cookbook.tasks.asr.examples import AudioExample
 
 
 def label_ids(tokenizer, text: str) -> list[int]:

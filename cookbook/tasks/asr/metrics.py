@@ -62,3 +62,10 @@ def word_diff(reference: str, hypothesis: str) -> list[tuple[str, str | None]]:
         else:  # delete: show the missing reference words
             tagged += [(w, "del") for w in r_words[chunk.ref_start_idx:chunk.ref_end_idx]]
     return tagged
+
+
+def score_split(preds: list[str], examples) -> dict:
+    groups = sorted({e.group for e in examples})
+    by_group = {g: error_rates([p for p, e in zip(preds, examples, strict=True) if e.group == g],
+                               [e.reference for e in examples if e.group == g]) for g in groups}
+    return {"overall": error_rates(preds, [e.reference for e in examples]), "by_group": by_group}

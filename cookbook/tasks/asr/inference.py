@@ -2,50 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from cookbook.audio import SAMPLE_RATE
 from cookbook.models.resolve import resolve_model
 from cookbook.models.whisper import generate_kwargs, load_whisper
-from cookbook.peft_methods.bitfit import base_biases, is_bitfit_adapter, load_bitfit
+from cookbook.peft_methods import PEFT_METHODS
 from cookbook.runs import finished_run
+from cookbook.tasks.asr.audio import SAMPLE_RATE
 
 
 @dataclass
 class AsrRun:
-    model: object  # PeftModel, or the Whisper model itself with BitFit biases loaded
+    model: object  # the Whisper model with its adaptation loaded (a PeftModel, or BitFit's biases in place)
     processor: object
     base_model: str
     method: str
-    bitfit_original: dict = field(default_factory=dict)  # BitFit: the base biases, for base transcripts
-
-    def base_mode(self):
-        """Context in which the model behaves as the untouched base model."""
-        if self.bitfit_original:
-            return base_biases(self.model, self.bitfit_original)
-        if hasattr(self.model, "disable_adapter"):
-            return self.model.disable_adapter()
-        return nullcontext()
+    base_mode: Callable[[], object] = nullcontext  # context in which the model behaves as the untouched base
 
 
 def load_asr_run(run_dir: str | Path) -> AsrRun:
-    adapter, metrics = finished_run(Path(run_dir), "speech")
-    import cookbook.peft_methods.s2lora  # noqa: F401  (S2-LoRA adapters load only once it is registered)
-
+    adapter, metrics = finished_run(Path(run_dir))
+    spec = PEFT_METHODS.get(metrics.get("method", "lora"))
     base, processor = load_whisper(resolve_model(metrics["base_model"]))
-    if is_bitfit_adapter(adapter):
-        original = load_bitfit(base, adapter)
-        return AsrRun(base.eval(), processor, metrics["base_model"], "bitfit", original)
-    from peft import PeftModel
-
-    model = PeftModel.from_pretrained(base, str(adapter)).eval()
-    return AsrRun(model, processor, metrics["base_model"], metrics.get("method", "lora"))
+    adapted = spec.load(base, adapter)
+    return AsrRun(adapted.model, processor, metrics["base_model"], spec.name, adapted.base_mode)
 
 
 def base_only(spec: str) -> AsrRun:

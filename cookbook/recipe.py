@@ -1,0 +1,74 @@
+"""The domain protocol: everything a domain supplies, in one `Recipe` that `domains/<name>/recipe.py` exposes as
+`RECIPE`. The core reads only this object; it never imports a domain by name (discovery: cookbook/discovery.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cookbook.config import RunConfig, load_config
+
+
+@dataclass
+class JudgeAssets:
+    """What the LLM-as-judge layer needs from a domain (judges/ never names one)."""
+
+    subject: str  # what is graded, in the rubric's words: "telecom engineering answers"
+    groups: list[str] = field(default_factory=list)  # valid `group` names in gold / injection rows ([] = any)
+    group_label: str = "group"  # how reports name a group: "use-case"
+    gold_file: Path | None = None  # hand-labelled calibration set (judges/gold.py schema)
+    injection_file: Path | None = None  # steering attacks (judges/injection.py schema)
+    # Worked examples for base-model judges (few-shot completion prompts), written for the domain, never taken
+    # from the gold set. Pointwise: (question, reference, candidate, explanation, (scores per criterion)).
+    pointwise_examples: list[tuple] = field(default_factory=list)
+    # Pairwise: (question, reference, candidate A, candidate B, explanation, winner "A" | "B" | "tie").
+    pairwise_examples: list[tuple] = field(default_factory=list)
+
+
+@dataclass
+class LmEvalTask:
+    """An lm-evaluation-harness task folder (registered by folder, as lm-eval's `include_path` does)."""
+
+    folder: Path  # holds <name>.yaml and the functions it names
+    name: str  # the task name in the YAML
+    group_field: str = "group"  # the doc field reports break results down by
+
+
+@dataclass
+class Recipe:
+    name: str  # the domain folder's name
+    description: str
+    task: str  # a task kind in cookbook.tasks.TASKS (`cookbook ls` lists them)
+    config_dir: Path  # default.yaml, tiny.yaml, ...
+    # (DataConfig, split: "train" or one of test_splits) -> examples of the task kind's example type
+    load_examples: Callable
+    # (predictions, examples) -> {"overall": {metric: value, ..., "n"}, "by_group": {g: {...}}, "per_example": [...]}.
+    # Reports and plots show whatever keys this returns; `primary_metric` is the headline one.
+    score: Callable
+    primary_metric: str = ""  # a key of score()["overall"]; "" = its first key
+    higher_is_better: bool = True
+    # METHOD=auto: the first of these methods that works here (cookbook.peft_methods.resolve_method says why)
+    auto_methods: tuple[str, ...] = ("lora",)
+    system_prompt: str = ""
+    demo_module: str = ""  # the Gradio app, e.g. "apps.telecom" (a module with main(run_dir, host, port))
+    demo_examples: list[str] = field(default_factory=list)
+    test_splits: list[str] = field(default_factory=lambda: ["test"])  # evaluated by `cookbook eval`, in order
+    judge: JudgeAssets | None = None
+    lm_eval: LmEvalTask | None = None
+    notes: list[str] = field(default_factory=list)  # lines for every run card of this domain
+
+    def config_path(self, name: str) -> Path:
+        path = Path(name)
+        if path.suffix in {".yaml", ".yml"} and path.exists():
+            return path
+        return self.config_dir / f"{name}.yaml"
+
+    def load_config(self, name: str = "default", overrides: list[str] | None = None) -> RunConfig:
+        """configs/<name>.yaml (or a YAML path) with dotted overrides, for this domain."""
+        cfg = load_config(self.config_path(name), overrides)
+        cfg.domain = self.name
+        return cfg
+
+    def config_names(self) -> list[str]:
+        return sorted(p.stem for p in self.config_dir.glob("*.yaml"))

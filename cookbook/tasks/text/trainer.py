@@ -1,0 +1,42 @@
+"""CookbookSFTTrainer: TRL's SFTTrainer with the chunked completion-only loss, the PEFT method's own loss term and
+token accounting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from trl import SFTTrainer
+
+from cookbook.tasks.text.completion_loss import add_completion_loss_head
+
+
+def _no_penalty(model):
+    return 0.0
+
+
+class CookbookSFTTrainer(SFTTrainer):
+    def __init__(self, *args, loss_impl: str = "chunked", loss_chunk_size: int = 256,
+                 penalty: Callable = _no_penalty, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_impl = loss_impl
+        self.penalty = penalty  # the method's regulariser, called with the unwrapped model (trainer.model)
+        self.tokens_seen = 0
+        if loss_impl == "chunked":
+            causal_lm = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+            add_completion_loss_head(causal_lm, loss_chunk_size)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.model.training and "attention_mask" in inputs:
+            self.tokens_seen += int(inputs["attention_mask"].sum())
+        if self.loss_impl != "chunked":
+            result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            if isinstance(result, tuple):
+                return (result[0] + self.penalty(self.model), result[1])
+            return result + self.penalty(self.model)
+        inputs = {k: v for k, v in inputs.items() if k != "completion_mask"}
+        outputs = model(**inputs, completion_loss=True, num_items_in_batch=num_items_in_batch)
+        loss = outputs.loss + self.penalty(self.model)
+        # As Trainer does: with num_items_in_batch counted over all ranks, undo DDP's gradient averaging.
+        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+            loss = loss * self.accelerator.num_processes
+        return (loss, outputs) if return_outputs else loss
