@@ -47,6 +47,7 @@ class Recipe:
     # Reports and plots show whatever keys this returns; `primary_metric` is the headline one.
     score: Callable
     primary_metric: str = ""  # a key of score()["overall"]; "" = its first key
+    metric_labels: dict[str, str] = field(default_factory=dict)  # how reports title a metric key: rougeL -> ROUGE-L
     higher_is_better: bool = True
     # METHOD=auto: the first of these methods that works here (cookbook.peft_methods.resolve_method says why)
     auto_methods: tuple[str, ...] = ("lora",)

@@ -15,6 +15,7 @@ RECIPE = Recipe(
     load_examples=data.load_examples,
     score=metrics.score,
     primary_metric="rougeL",
+    metric_labels={"rougeL": "ROUGE-L", "token_f1": "token F1"},
     auto_methods=("qlora", "lora"),  # QLoRA where bitsandbytes runs 4-bit (CUDA, and this CPU), else LoRA
     system_prompt=prompts.SYSTEM,
     demo_module="apps.telecom",

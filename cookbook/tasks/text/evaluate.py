@@ -36,6 +36,7 @@ def evaluate_text(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     keys = metric_keys(report["systems"]["tuned"]["overall"])
     main = primary_metric(recipe, keys)
     report["metrics"], report["primary_metric"] = keys, main
+    report["metric_labels"] = {k: recipe.metric_labels.get(k, k) for k in keys}
     report["delta"] = {k: report["systems"]["tuned"]["overall"][k] - report["systems"]["base"]["overall"][k]
                        for k in keys}
     rows = answer_rows(examples, both["base"][0], both["tuned"][0])

@@ -28,25 +28,27 @@ def primary_metric(recipe, keys: list[str]) -> str:
 def write_eval_report(out_dir: Path, report: dict) -> None:
     base, tuned = report["systems"]["base"], report["systems"]["tuned"]
     keys, main = report["metrics"], report["primary_metric"]
+    label = report.get("metric_labels", {})
+    title = {k: label.get(k, k) for k in keys}
     groups = sorted(tuned.get("by_group", {}))
     lines = [
         f"# {report['domain']} evaluation", "",
         f"Run `{report['run']}`: base `{report['base_model']}` vs the same model with its `{report['method']}` "
         f"adapter, greedy decoding, {report['max_new_tokens']} new tokens at most, "
         f"{report['n_examples']} held-out examples.", "",
-        "| system | " + " | ".join(keys) + " | generation s |", "|---|" + "---|" * (len(keys) + 1),
+        "| system | " + " | ".join(title[k] for k in keys) + " | generation s |", "|---|" + "---|" * (len(keys) + 1),
     ]
     for name, s in report["systems"].items():
         lines.append(f"| {name} | " + " | ".join(f"{s['overall'][k]:.4f}" for k in keys) +
                      f" | {s['generation_s']} |")
-    lines += ["", "Change (tuned - base): " + ", ".join(f"{k} {report['delta'][k]:+.4f}" for k in keys) + "."]
+    lines += ["", "Change (tuned - base): " + ", ".join(f"{title[k]} {report['delta'][k]:+.4f}" for k in keys) + "."]
     if groups:
         bar_chart(out_dir / f"{main}_by_group.png", groups,
                   {"base": [base["by_group"][g][main] for g in groups],
                    "tuned": [tuned["by_group"][g][main] for g in groups]},
-                  main, f"{report['domain']}: held-out {main} per group")
-        lines += ["", f"![{main} per group]({main}_by_group.png)", "",
-                  "| group | n | " + " | ".join(f"base {k} | tuned {k}" for k in keys) + " |",
+                  title[main], f"{report['domain']}: held-out {title[main]} per group")
+        lines += ["", f"![{title[main]} per group]({main}_by_group.png)", "",
+                  "| group | n | " + " | ".join(f"base {title[k]} | tuned {title[k]}" for k in keys) + " |",
                   "|---|---|" + "---|---|" * len(keys)]
         for g in groups:
             b, t = base["by_group"][g], tuned["by_group"][g]
