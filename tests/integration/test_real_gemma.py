@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from cookbook.models import load_model, load_tokenizer, resolve_model
-from cookbook.models.chat_template import END
+from cookbook.models.gemma_template import END
 from tests.conftest import read_metrics, run_cli
 
 pytestmark = pytest.mark.slow
