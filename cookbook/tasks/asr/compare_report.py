@@ -1,5 +1,6 @@
 """Markdown and plots for the ASR method comparison: WER vs trainable parameters, and the learned rank
-distributions (S2-LoRA's used coefficients per layer next to AdaLoRA's final rank allocation)."""
+distributions of the methods whose registry entry summarises one (e.g. S2-LoRA's used coefficients per layer
+next to AdaLoRA's final rank allocation)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def plot_wer_vs_params(path: Path, report: dict) -> None:
 def plot_ranks(path: Path, ranks: dict) -> None:
     """One horizontal bar chart per method: ranks used per adapted layer."""
     plt = _plt()
-    methods = [m for m in ("s2lora", "adalora") if m in ranks] + [m for m in ranks if m not in ("s2lora", "adalora")]
+    methods = list(ranks)  # in the order the comparison was asked for
     if not methods:
         return
     n_layers = max(len(ranks[m]["layers"]) for m in methods)

@@ -29,7 +29,7 @@ class AsrRun:
 
 def load_asr_run(run_dir: str | Path) -> AsrRun:
     adapter, metrics = finished_run(Path(run_dir))
-    spec = PEFT_METHODS.get(metrics.get("method", "lora"))
+    spec = PEFT_METHODS.get(metrics["method"])
     base, processor = load_whisper(resolve_model(metrics["base_model"]))
     adapted = spec.load(base, adapter)
     return AsrRun(adapted.model, processor, metrics["base_model"], spec.name, adapted.base_mode)

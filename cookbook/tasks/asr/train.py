@@ -1,5 +1,5 @@
-"""Seq2seq fine-tuning of Whisper with any registered PEFT method (LoRA, AdaLoRA with its rank-budget schedule,
-S2-LoRA with its L1 penalty, BitFit), on transformers' Seq2SeqTrainer. Writes the same run directory as SFT."""
+"""Seq2seq fine-tuning of Whisper with any PEFT method that supports the `asr` kind (its callbacks, loss penalty
+and saving come from its registry entry), on transformers' Seq2SeqTrainer. Writes the same run directory as SFT."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def load_run(run_dir: str | Path) -> TunedModel:
     """Base model (loaded as it was trained: 4-bit for QLoRA) plus the run's adaptation."""
     adapter, metrics = finished_run(Path(run_dir))
     resolved = resolve_model(metrics["base_model"])
-    spec = PEFT_METHODS.get(metrics.get("method", "lora"))
+    spec = PEFT_METHODS.get(metrics["method"])
     base = load_model(resolved, quantize_4bit=spec.quantize_4bit)
     adapted = spec.load(base, adapter)
     tokenizer = load_tokenizer(resolved)
