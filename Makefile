@@ -1,5 +1,6 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
+#            demo: PORT RUNS_ROOT (the hub's runs folder)
 #            lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
 PYTHON ?= python3
 VENV := .venv
@@ -13,6 +14,9 @@ ACCEL_CONFIG ?= ddp_cpu
 PORT ?= 7860
 TEST_ARGS ?=
 LM_EVAL_BACKEND ?= hf
+RUNS_ROOT ?= runs
+# `make demo` starts the hub unless DOMAIN is given (command line or environment), not just the default above.
+DEMO_DOMAIN := $(if $(filter file,$(origin DOMAIN)),,$(DOMAIN))
 
 RESUME_OVERRIDE := $(if $(filter 1 yes true,$(RESUME)),train.resume=always,$(if $(filter 0 no false,$(RESUME)),train.resume=never))
 OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(METHOD)) \
@@ -20,7 +24,7 @@ OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(M
 
 METHODS ?= lora,adalora,bitfit,s2lora
 
-.PHONY: setup finetune eval demo compare bench test test-all lint clean ls lm-eval judge judge-calibrate \
+.PHONY: setup finetune eval demo hub compare bench test test-all lint clean ls lm-eval judge judge-calibrate \
   judge-server judge-server-stop bench-judge
 
 $(STAMP): pyproject.toml
@@ -50,8 +54,17 @@ compare: setup
 	$(BIN)/cookbook compare $(DOMAIN) --methods $(METHODS) --config $(CONFIG) $(if $(OUTPUT),--output $(OUTPUT)) \
 	  $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(ARGS)
 
+# No DOMAIN: the hub (every domain, its latest finished run in RUNS_ROOT/<domain>/, its demo in a tab);
+# DOMAIN=x RUN=dir: that domain's own demo.
 demo: setup
-	$(BIN)/cookbook demo $(DOMAIN) --run "$(RUN)" --port $(PORT)
+ifeq ($(DEMO_DOMAIN),)
+	$(BIN)/cookbook demo --runs-root "$(RUNS_ROOT)" --port $(PORT)
+else
+	$(BIN)/cookbook demo $(DEMO_DOMAIN) --run "$(RUN)" --port $(PORT)
+endif
+
+hub: setup
+	$(BIN)/cookbook demo --runs-root "$(RUNS_ROOT)" --port $(PORT)
 
 # lm-eval's own model classes on the domain task (judges/lm_eval_tasks/<domain>): hf in-process with peft=<adapter>,
 # or server = local-chat-completions against `make judge-server`. -> RUN/lm_eval/results_<backend>.json, summary.md

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from apps.launch import LoadOnce
 from cookbook.tasks.text.generate import TunedModel, generate
 
 
-def build_app(tm: TunedModel, title: str, system: str = "", examples: list[str] | None = None,
-              decoding: dict | None = None):
-    """`decoding`: generate() keyword arguments, normally the run's eval settings, so the demo answers as the
-    evaluation did."""
+def build_app(model: LoadOnce[TunedModel], base_model: str, method: str, title: str, system: str = "",
+              examples: list[str] | None = None, decoding: dict | None = None):
+    """`model` is loaded on the first question unless it already is; `base_model` and `method` (the run's
+    metrics.json) name it in the header meanwhile. `decoding`: generate() keyword arguments, normally the run's eval
+    settings, so the demo answers as the evaluation did."""
     import gradio as gr
 
     def answer(question: str):
         question = (question or "").strip()
         if not question:
             return "(ask a question)", "(ask a question)"
+        tm = model.get()
         base = generate(tm, [question], system, use_adapter=False, **(decoding or {}))[0]
         tuned = generate(tm, [question], system, use_adapter=True, **(decoding or {}))[0]
         return base or "(empty answer)", tuned or "(empty answer)"
 
+    settings = ", ".join(f"{k}={v}" for k, v in (decoding or {}).items()) or "default settings"
+    loading = "" if model.loaded else " The model loads on the first question."
     with gr.Blocks(title=title) as app:
-        gr.Markdown(f"# {title}\nBase model `{tm.base_model}` with and without its `{tm.method}` adapter "
-                    f"(greedy; {', '.join(f'{k}={v}' for k, v in (decoding or {}).items()) or 'default settings'}).")
+        gr.Markdown(f"# {title}\nBase model `{base_model}` with and without its `{method}` adapter "
+                    f"(greedy; {settings}).{loading}")
         question = gr.Textbox(label="Question", elem_id="question", lines=2)
         ask = gr.Button("Ask", variant="primary", elem_id="ask")
         with gr.Row():

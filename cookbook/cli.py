@@ -80,7 +80,7 @@ def cmd_demo(args) -> int:
     if not args.domain:
         from apps.hub import main as hub_main
 
-        hub_main(host=args.host, port=args.port)
+        hub_main(host=args.host, port=args.port, runs_root=args.runs_root)
         return 0
     recipe = get_recipe(args.domain)
     if not recipe.demo_module:
@@ -121,7 +121,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("ls", help="list domains, task kinds, PEFT methods and model sources").set_defaults(fn=cmd_ls)
     for name, fn, help_ in (("train", cmd_train, "fine-tune a domain recipe"),
                             ("eval", cmd_eval, "base vs tuned on the held-out split"),
-                            ("demo", cmd_demo, "start the domain's Gradio demo")):
+                            ("demo", cmd_demo, "start a domain's Gradio demo; no domain: the hub of every domain")):
         sp = sub.add_parser(name, help=help_)
         sp.add_argument("domain", nargs="?" if name == "demo" else None, default="" if name == "demo" else None,
                         help="a domain from `cookbook ls`" + ("; none: the hub listing every domain"
@@ -133,6 +133,8 @@ def parser() -> argparse.ArgumentParser:
         if name == "demo":
             sp.add_argument("--host", default="127.0.0.1")
             sp.add_argument("--port", type=int, default=7860)
+            sp.add_argument("--runs-root", default="runs",
+                            help="the hub (no domain) shows the latest finished run in RUNS_ROOT/<domain>/")
         sp.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.max_steps=5")
         sp.set_defaults(fn=fn)
     sp = sub.add_parser("compare", help="train several methods at equal steps and compare them")

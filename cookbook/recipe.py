@@ -52,7 +52,9 @@ class Recipe:
     # METHOD=auto: the first of these methods that works here (cookbook.peft_methods.resolve_method says why)
     auto_methods: tuple[str, ...] = ("lora",)
     system_prompt: str = ""
-    demo_module: str = ""  # the Gradio app, e.g. "apps.telecom" (a module with main(run_dir, host, port))
+    # The Gradio app, e.g. "apps.telecom": a module with build(run_dir) -> gr.Blocks (a tab of the hub) and
+    # main(run_dir, host, port) (the domain's own demo)
+    demo_module: str = ""
     demo_examples: list[str] = field(default_factory=list)
     test_splits: list[str] = field(default_factory=lambda: ["test"])  # evaluated by `cookbook eval`, in order
     judge: JudgeAssets | None = None

@@ -51,6 +51,22 @@ def finished_run(run_dir: Path) -> tuple[Path, dict]:
     return adapter, metrics
 
 
+def latest_finished_run(runs_root: str | Path, domain: str) -> Path | None:
+    """The newest directory under RUNS_ROOT/<domain>/ that `finished_run` accepts, or None. Newest = the latest
+    metrics.json write (when its training last ended; a resumed run counts from its resumption), then the name."""
+    from cookbook.errors import CookbookError
+
+    folder = Path(runs_root) / domain
+    finished = []
+    for run_dir in sorted(folder.iterdir()) if folder.is_dir() else []:
+        try:
+            finished_run(run_dir)
+        except CookbookError:
+            continue
+        finished.append(run_dir)
+    return max(finished, key=lambda d: ((d / "metrics.json").stat().st_mtime, d.name), default=None)
+
+
 def load_run_config(run_dir: str | Path, overrides: list[str] | None = None) -> RunConfig:
     """A finished run's own resolved configuration (RUN/config.yaml), with dotted overrides applied on top."""
     from cookbook.config import load_config

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import make_driver, start_demo, stop_app
 from tests.conftest import read_metrics, run_cli, train_tiny
-from tests.integration.test_demo_browser import make_driver, start_demo
 
 pytestmark = pytest.mark.integration
 
@@ -101,5 +101,4 @@ def test_speech_demo_transcribes_an_upload(speech_run):
         assert tuned.strip()
     finally:
         driver.quit()
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_app(proc)
