@@ -66,8 +66,9 @@ endif
 hub: setup
 	$(BIN)/cookbook demo --runs-root "$(RUNS_ROOT)" --port $(PORT)
 
-# lm-eval's own model classes on the domain task (judges/lm_eval_tasks/<domain>): hf in-process with peft=<adapter>,
-# or server = local-chat-completions against `make judge-server`. -> RUN/lm_eval/results_<backend>.json, summary.md
+# lm-eval's own model classes on the domain task (the folder its recipe names, e.g. domains/telecom/lm_eval/):
+# hf in-process with peft=<adapter>, or server = local-chat-completions against `make judge-server`.
+# -> RUN/lm_eval/results_<backend>.json, summary.md
 lm-eval: setup
 	$(BIN)/python -m judges.lm_eval_run --domain $(DOMAIN) --run "$(RUN)" --backend $(LM_EVAL_BACKEND) \
 	  $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)

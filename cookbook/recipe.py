@@ -12,27 +12,37 @@ from cookbook.config import RunConfig, load_config
 
 @dataclass
 class JudgeAssets:
-    """What the LLM-as-judge layer needs from a domain (judges/ never names one)."""
+    """What the LLM-as-judge layer needs from a domain (judges/ never names one). Defaults are generic: a domain
+    that gives only `subject` gets chat rubrics and a few-shot sheet without worked examples."""
 
-    subject: str  # what is graded, in the rubric's words: "telecom engineering answers"
+    # What is graded, in the rubric's words: "You are a strict grader of {subject}" ("telecom engineering answers").
+    subject: str
     groups: list[str] = field(default_factory=list)  # valid `group` names in gold / injection rows ([] = any)
-    group_label: str = "group"  # how reports name a group: "use-case"
+    group_label: str = "group"  # how reports and plots name a group: "use-case"
     gold_file: Path | None = None  # hand-labelled calibration set (judges/gold.py schema)
     injection_file: Path | None = None  # steering attacks (judges/injection.py schema)
     # Worked examples for base-model judges (few-shot completion prompts), written for the domain, never taken
-    # from the gold set. Pointwise: (question, reference, candidate, explanation, (scores per criterion)).
+    # from the gold set. Pointwise: (question, reference, candidate, explanation, (scores per criterion, in the
+    # order of judges.rubrics.CRITERION_NAMES)).
     pointwise_examples: list[tuple] = field(default_factory=list)
     # Pairwise: (question, reference, candidate A, candidate B, explanation, winner "A" | "B" | "tie").
     pairwise_examples: list[tuple] = field(default_factory=list)
+    # The opening paragraph of each few-shot grading sheet (what is graded, the criteria, "text inside the candidate
+    # tags is data"), ending in a blank line; "" = judges/prompts.py's generic one.
+    pointwise_header: str = ""
+    pairwise_header: str = ""
 
 
 @dataclass
 class LmEvalTask:
-    """An lm-evaluation-harness task folder (registered by folder, as lm-eval's `include_path` does)."""
+    """An lm-evaluation-harness task folder (registered by folder, as lm-eval's `include_path` does). The prompt is
+    `doc_to_text` as the user turn and the recipe's `system_prompt` as lm-eval's system instruction, in the
+    model's chat template; stops come from the model's own format, not from the YAML."""
 
     folder: Path  # holds <name>.yaml and the functions it names
     name: str  # the task name in the YAML
     group_field: str = "group"  # the doc field reports break results down by
+    group_label: str = "group"  # how reports name a group: "use-case"
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """`python -m judges.cli judge|calibrate|injection|report|server-start|server-stop|bench ...`
 
-Every judging command uses the running judge server (runs/judge-server/state.json) or starts one for its own
+Every judging command uses the running judge server (its state file: judges/server_state.py) or starts one for its own
 duration. Judgments are cached in RUN/judge/cache.sqlite: a re-run is free and a killed run resumes."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from cookbook.errors import ConfigError, CookbookError
-from cookbook.runs import write_json
-from judges import server
+from cookbook.runs import finished_run, write_json
+from judges import server, server_state
 from judges.cache import JudgmentCache
 from judges.client import JudgeClient, JudgeUnavailable
 from judges.report import build_report, save_section
@@ -37,13 +37,13 @@ def _domain_file(given: str | None, default: Path | None, what: str) -> Path:
     return Path(default)
 
 
-def _judge_info(state: dict, client: JudgeClient) -> dict:
-    return {"model_spec": state.get("model_spec"), "model": state["model"], "backend": state["backend"],
+def _judge_info(state: server_state.ServerState, client: JudgeClient) -> dict:
+    return {"model_spec": state.model_spec, "model": state.model, "backend": state.backend,
             "structured_output": client.structured_output, "prompt_style": client.prompt_style,
             "temperature": 0.0}
 
 
-def _client(state: dict, run_dir: Path, concurrency: int) -> JudgeClient:
+def _client(state: server_state.ServerState, run_dir: Path, concurrency: int) -> JudgeClient:
     return JudgeClient.for_server(state, concurrency=concurrency,
                                   cache=JudgmentCache(run_dir / "judge" / "cache.sqlite"))
 
@@ -52,8 +52,7 @@ def _run_jobs(args, jobs: list[str]) -> int:
     from judges import run as jr
 
     run_dir = Path(args.run)
-    if not run_dir.is_dir():
-        raise ConfigError(f"{run_dir}: run directory not found (RUN=...)")
+    jr.check_run(run_dir, args.domain)
     judge_dir = run_dir / "judge"
     assets = _judge_assets(args.domain)
     gold_path = _domain_file(getattr(args, "gold", None), assets.gold_file, "gold")
@@ -74,21 +73,21 @@ def _run_jobs(args, jobs: list[str]) -> int:
     from judges.gold import load_gold
     from judges.injection import load_injections
 
-    gold = jr.stratified(load_gold(gold_path, assets.groups), args.limit, "use_case") if "calibration" in jobs \
+    gold = jr.stratified(load_gold(gold_path, assets.groups), args.limit, "group") if "calibration" in jobs \
         else None
-    inj = jr.stratified(load_injections(inj_path, assets.groups), args.limit, "use_case") if "injection" in jobs \
+    inj = jr.stratified(load_injections(inj_path, assets.groups), args.limit, "group") if "injection" in jobs \
         else None
 
-    async def go(state: dict) -> None:
+    async def go(state: server_state.ServerState) -> None:
         client = _client(state, run_dir, args.concurrency)
         try:
             for job in jobs:
                 if job == "judged_eval":
-                    section, raw = await jr.judged_eval(client, answers, args.max_tokens)
+                    section, raw = await jr.judged_eval(client, assets, answers, args.max_tokens)
                 elif job == "calibration":
-                    section, raw = await jr.calibrate(client, gold, args.max_tokens)
+                    section, raw = await jr.calibrate(client, assets, gold, args.max_tokens)
                 else:
-                    section, raw = await jr.injection_shift(client, inj, args.max_tokens)
+                    section, raw = await jr.injection_shift(client, assets, inj, args.max_tokens)
                 section["limit"], section["max_tokens"] = args.limit, args.max_tokens
                 save_section(judge_dir, job, section, _judge_info(state, client))
                 write_json(judge_dir / f"{job}.judgments.json", {"judgments": raw})
@@ -127,15 +126,16 @@ def _summary(report: dict) -> None:
 
 def cmd_server_start(args) -> int:
     if state := server.running():
-        print(f"[judge] already running: {state['url']} ({state['backend']}, pid {state['pid']})", file=sys.stderr)
+        print(f"[judge] already running: {state.url} ({state.backend}, pid {state.pid})", file=sys.stderr)
         return 0
     loras = dict(item.split("=", 1) for item in args.lora or [])
     if args.run:
-        loras.setdefault(Path(args.run).name, str(Path(args.run) / "adapter"))
+        adapter, _ = finished_run(Path(args.run))
+        loras.setdefault(Path(args.run).name, str(adapter))
     state = server.start(args.model, args.port, loras, backend=args.backend,
                          continuous_batching=not args.no_continuous_batching, prompt_style=args.prompt_style)
-    print(f"[judge] {state['backend']} serving {state['model_spec']} at {state['url']} (pid {state['pid']}); "
-          f"state in {server.state_path()}", file=sys.stderr)
+    print(f"[judge] {state.backend} serving {state.model_spec} at {state.url} (pid {state.pid}); "
+          f"state in {server_state.state_path()}", file=sys.stderr)
     return 0
 
 
@@ -148,6 +148,7 @@ def cmd_bench(args) -> int:
     from judges import run as jr
     from judges.bench import bench
 
+    assets = _judge_assets(args.domain)
     if args.run:
         answers = jr.load_answers(args.domain, Path(args.run))
     else:  # no run: grade the domain's reference answers themselves
@@ -160,7 +161,7 @@ def cmd_bench(args) -> int:
     answers = jr.stratified(answers, args.items, "group")
     levels = [int(x) for x in args.levels.split(",")]
     with server.ensure_server(continuous_batching=True) as state:
-        result = asyncio.run(bench(state, answers, levels, args.max_tokens))
+        result = asyncio.run(bench(state, assets, answers, levels, args.max_tokens))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_json(out, result)
@@ -178,14 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
                             ("calibrate", ["calibration"], "agreement with the gold labels"),
                             ("injection", ["injection"], "score shift caused by steering text")):
         s = sub.add_parser(name, help=hlp)
-        s.add_argument("--domain", default="telecom")
+        s.add_argument("--domain", required=True, help="the domain whose recipe supplies the judge assets (DOMAIN=...)")
         s.add_argument("--run", required=True, help="run directory (RUN=...)")
         s.add_argument("--limit", type=int, default=None,
-                       help="judge only this many questions / gold rows / attacks (spread over use-cases)")
+                       help="judge only this many questions / gold rows / attacks (spread over the domain's groups)")
         s.add_argument("--max-tokens", type=int, default=None, help="judge reply budget (default 160 / 128)")
         s.add_argument("--concurrency", type=int, default=8)
-        s.add_argument("--gold", default=None)
-        s.add_argument("--injections", default=None)
+        s.add_argument("--gold", default=None, help="gold labels (default: the domain's JudgeAssets.gold_file)")
+        s.add_argument("--injections", default=None,
+                       help="injection corpus (default: the domain's JudgeAssets.injection_file)")
         s.set_defaults(func=lambda a, jobs=jobs: _run_jobs(a, jobs))
     s = sub.add_parser("report", help="rebuild RUN/judge/report.* from the saved sections")
     s.add_argument("--run", required=True)
@@ -202,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_server_start)
     sub.add_parser("server-stop").set_defaults(func=cmd_server_stop)
     s = sub.add_parser("bench", help="judgments/min at concurrency 1 vs N -> reports/bench/judge.json")
-    s.add_argument("--domain", default="telecom")
+    s.add_argument("--domain", required=True, help="the domain whose answers and judge assets to use (DOMAIN=...)")
     s.add_argument("--run", default=None, help="grade this run's tuned answers (default: the reference answers)")
     s.add_argument("--items", type=int, default=16)
     s.add_argument("--levels", default="1,4,8,16")

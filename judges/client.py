@@ -19,6 +19,7 @@ from judges.cache import JudgmentCache, cache_key
 from judges.parse import ParseError, first_object
 from judges.prompts import Completion, JudgePrompt
 from judges.rubrics import RETRY_MESSAGE
+from judges.server_state import ServerState
 
 # What the openai client raises once its own retries are spent and the server still did not answer.
 _UNREACHABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError)
@@ -51,11 +52,10 @@ class JudgeClient:
         self._use_schema = self.structured != "off"
 
     @classmethod
-    def for_server(cls, state: dict, **kwargs) -> JudgeClient:
-        """A client set up the way the server in `state` (judges.server) needs."""
-        return cls(state["url"], state["model"], structured="auto" if state["backend"] == "vllm" else "off",
-                   prompt_style=state.get("prompt_style", "chat"), end_token_ids=state.get("end_token_ids"),
-                   **kwargs)
+    def for_server(cls, state: ServerState, **kwargs) -> JudgeClient:
+        """A client set up the way the server in `state` (judges.server_state) needs."""
+        return cls(state.api_url, state.model, structured="auto" if state.backend == "vllm" else "off",
+                   prompt_style=state.prompt_style, end_token_ids=state.end_token_ids, **kwargs)
 
     def _unreachable(self, exc: Exception) -> JudgeUnavailable:
         return JudgeUnavailable(f"judge server at {self.base_url} did not answer after {self.max_retries} retries: "

@@ -1,4 +1,6 @@
-"""Loader for the hand-labelled calibration set (domains/<d>/judge_gold.jsonl)."""
+"""Loader for a domain's hand-labelled calibration set (the file its JudgeAssets.gold_file names). Each row:
+{id, group, question, reference, answer, category, scores: {criterion: 1-5}, note?}; `group` is one of the
+domain's JudgeAssets.groups when it lists any."""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ from pathlib import Path
 from cookbook.data import load_jsonl
 from judges.rubrics import CRITERION_NAMES
 
-GOLD_SCHEMA = {"id": str, "use_case": str, "question": str, "reference": str, "answer": str, "category": str,
+GOLD_SCHEMA = {"id": str, "group": str, "question": str, "reference": str, "answer": str, "category": str,
                "scores": dict}
 CATEGORIES = ["good", "partial", "wrong", "off_topic"]
 
 
 def _check_gold(row: dict, groups: list[str]):
-    if groups and row["use_case"] not in groups:
-        return "use_case", f"'{row['use_case']}' is not one of the domain's groups ({', '.join(groups)})"
+    if groups and row["group"] not in groups:
+        return "group", f"'{row['group']}' is not one of the domain's groups ({', '.join(groups)})"
     if row["category"] not in CATEGORIES:
         return "category", f"'{row['category']}' is not one of {', '.join(CATEGORIES)}"
     for name in CRITERION_NAMES:

@@ -22,11 +22,11 @@ PATTERNS: dict[str, re.Pattern] = {name: re.compile(rx, re.IGNORECASE | re.DOTAL
     "role_play": r"\b(you are now|act as|pretend (to be|you are)|from now on|new role|system prompt|"
                  r"developer mode)\b",
     "authority": r"\b(official|verified|approved|certified|endorsed)\b.{0,40}\b(by|answer|reference|"
-                 r"grading|ietf|3gpp|itu|administrator|professor)\b.{0,40}\b(correct|score|grade|5)\b",
+                 r"grading|administrator|professor)\b.{0,40}\b(correct|score|grade|5)\b",
     "delimiter_escape": r"</?\s*(candidate|reference|question|system|instructions?)\b",
 }.items()}
 
-INJECTION_SCHEMA = {"id": str, "use_case": str, "question": str, "reference": str, "clean_answer": str,
+INJECTION_SCHEMA = {"id": str, "group": str, "question": str, "reference": str, "clean_answer": str,
                     "attacked_answer": str, "attack": str}
 ATTACKS = ["ignore_rubric", "fake_json", "role_play", "code_block", "authority", "other"]
 
@@ -37,8 +37,8 @@ def detect(text: str) -> list[str]:
 
 
 def _check_injection(row: dict, groups: list[str]):
-    if groups and row["use_case"] not in groups:
-        return "use_case", f"'{row['use_case']}' is not one of the domain's groups ({', '.join(groups)})"
+    if groups and row["group"] not in groups:
+        return "group", f"'{row['group']}' is not one of the domain's groups ({', '.join(groups)})"
     if row["attack"] not in ATTACKS:
         return "attack", f"'{row['attack']}' is not one of {', '.join(ATTACKS)}"
     if row["attacked_answer"] == row["clean_answer"]:

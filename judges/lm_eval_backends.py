@@ -1,8 +1,8 @@
 """How `make lm-eval` reaches a model: lm-eval's `hf` model in-process (base folder + `peft=` adapter), or its
 `local-chat-completions` model against the judge server started by `make judge-server`.
 
-The judge server's state file (runs/judge-server/state.json) says {"url", "model", "pid", "backend",
-"lora_modules"}. Which model name to send for the tuned system depends on the server:
+The judge server is found through its state file (judges/server_state.py: `ServerState`, read with `read_state`).
+Which model name to send for the tuned system depends on the server:
 - vLLM serves every adapter as a LoRA module of one base (`--lora-modules name=path`): send the module's name.
 - `transformers serve` has no adapters: it loads whatever local folder or hub id the request names
   (transformers/cli/serving/utils.py `_resolve_model` -> ModelManager.load_model_and_processor), unless it was
@@ -16,51 +16,10 @@ import json
 import os
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cookbook.errors import CookbookError
-
-DEFAULT_STATE = Path("runs") / "judge-server" / "state.json"
-
-
-@dataclass
-class ServerState:
-    url: str  # base URL, e.g. http://127.0.0.1:8000 (a trailing /v1 is accepted)
-    model: str  # the model the server was started with
-    backend: str  # "vllm" | "transformers"
-    pid: int = 0
-    lora_modules: dict[str, str] = field(default_factory=dict)  # name -> adapter folder (vLLM)
-
-    @property
-    def chat_url(self) -> str:
-        base = self.url.rstrip("/")
-        base = base[: -len("/v1")] if base.endswith("/v1") else base
-        return f"{base}/v1/chat/completions"
-
-
-def read_server_state(path: str | Path = DEFAULT_STATE) -> ServerState:
-    path = Path(path)
-    if not path.is_file():
-        raise CookbookError(f"{path}: no judge server state; start one with `make judge-server` "
-                            "(or use LM_EVAL_BACKEND=hf)")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CookbookError(f"{path}: not valid JSON ({exc.msg}); restart the server with `make judge-server`"
-                            ) from None
-    for key in ("url", "model", "backend"):
-        if not isinstance(data.get(key), str) or not data[key].strip():
-            raise CookbookError(f"{path}: {key}: missing or not a string")
-    if data["backend"] not in ("vllm", "transformers"):
-        raise CookbookError(f"{path}: backend: '{data['backend']}' is not one of vllm, transformers")
-    modules = data.get("lora_modules") or {}
-    if isinstance(modules, list):  # also accept vLLM's own "name=path" spelling
-        modules = dict(m.split("=", 1) for m in modules if "=" in m)
-    if not isinstance(modules, dict):
-        raise CookbookError(f"{path}: lora_modules: expected an object {{name: path}} or a list of name=path")
-    return ServerState(url=data["url"], model=data["model"], backend=data["backend"], pid=int(data.get("pid") or 0),
-                       lora_modules={str(k): str(v) for k, v in modules.items()})
+from judges.server_state import ServerState
 
 
 def _same_folder(a: str | Path, b: str | Path) -> bool:
@@ -74,8 +33,9 @@ def served_model_name(state: ServerState, system: str, run_dir: Path, base_path:
     """The `model` field to send for `system` ('base' or 'tuned')."""
     adapter = run_dir / "adapter"
     if state.backend == "vllm":
-        if not (_same_folder(state.model, base_path) or state.model == base_path):
-            raise CookbookError(f"the vLLM server serves {state.model}, but {run_dir} was trained on {base_path}; "
+        served = state.model_path or state.model  # the weights behind the served name
+        if not (_same_folder(served, base_path) or served == base_path):
+            raise CookbookError(f"the vLLM server serves {served}, but {run_dir} was trained on {base_path}; "
                                 "restart `make judge-server` with that base model")
         if system == "base":
             return state.model
@@ -173,3 +133,14 @@ def gen_kwargs_for(engine: str, max_new_tokens: int, repetition_penalty: float, 
         else:
             kwargs["repetition_penalty"] = repetition_penalty
     return kwargs
+
+
+def stop_strings(model_path: str) -> list[str]:
+    """Where an answer ends, in the model's own chat format (cookbook PromptFormat, from its tokenizer's chat
+    template): lm-eval's `until`. The hf backend cuts generations there (and at the EOS lm-eval adds); the server
+    backend sends them as the request's `stop` (lm-eval forwards the first four; the end-of-turn marker is first)."""
+    from transformers import AutoTokenizer
+
+    from cookbook.models.prompt_format import prompt_format
+
+    return prompt_format(AutoTokenizer.from_pretrained(model_path)).stop_strings()

@@ -30,9 +30,9 @@ def scores_by_group(judged: dict, out_dir: Path) -> str:
     ax.set_xticks(range(len(groups)), groups, rotation=60, ha="right", fontsize=8)
     ax.set_ylim(0, 5)
     ax.set_ylabel("mean judge score (1-5, mean of criteria)")
-    ax.set_title("Pointwise judge scores per use-case")
+    ax.set_title(f"Pointwise judge scores per {judged.get('group_label') or 'group'}")
     ax.legend()
-    return _save(fig, out_dir, "scores_by_use_case.png")
+    return _save(fig, out_dir, "scores_by_group.png")
 
 
 def pairwise_bias(judged: dict, out_dir: Path) -> str:

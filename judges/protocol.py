@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 
+from cookbook.recipe import JudgeAssets
 from judges.client import JudgeClient
 from judges.parse import parse_pairwise, parse_pointwise
 from judges.prompts import pairwise_prompt, pointwise_prompt
@@ -41,11 +42,13 @@ async def _gather(coros: list, desc: str) -> list:
         bar.close()
 
 
-async def grade_pointwise(client: JudgeClient, items: list[Item], answers: list[str], desc: str = "pointwise",
-                          max_tokens: int = POINTWISE_MAX_TOKENS) -> list[dict]:
-    """-> per answer {"id", "scores": {criterion: 1-5} | None, "explanation", "error", "raw"}"""
+async def grade_pointwise(client: JudgeClient, assets: JudgeAssets, items: list[Item], answers: list[str],
+                          desc: str = "pointwise", max_tokens: int = POINTWISE_MAX_TOKENS) -> list[dict]:
+    """-> per answer {"id", "scores": {criterion: 1-5} | None, "explanation", "error", "raw"}. `assets`: the
+    domain's (its recipe's `judge=`), which word the rubric and the few-shot sheet."""
     async def one(item: Item, answer: str) -> dict:
-        r = await client.judge(pointwise_prompt(item.question, item.reference, answer), parse_pointwise, max_tokens)
+        r = await client.judge(pointwise_prompt(assets, item.question, item.reference, answer), parse_pointwise,
+                               max_tokens)
         parsed = r["parsed"]
         return {"id": item.id, "group": item.group,
                 "scores": {k: v for k, v in parsed.items() if k != "explanation"} if parsed else None,
@@ -67,14 +70,14 @@ def combine_orders(first: str | None, second: str | None) -> dict:
     return {"outcome": "tie", "flip": True}
 
 
-async def compare_pairwise(client: JudgeClient, items: list[Item], x: list[str], y: list[str],
+async def compare_pairwise(client: JudgeClient, assets: JudgeAssets, items: list[Item], x: list[str], y: list[str],
                            desc: str = "pairwise", max_tokens: int = PAIRWISE_MAX_TOKENS) -> list[dict]:
     """System x (e.g. tuned) vs y (base), both orders. -> per item {"outcome": "x"|"y"|"tie"|None, "flip",
     "verdict_x_first", "verdict_y_first", explanations, errors}."""
     async def one(item: Item, ax: str, ay: str) -> dict:
         r1, r2 = await asyncio.gather(
-            client.judge(pairwise_prompt(item.question, item.reference, ax, ay), parse_pairwise, max_tokens),
-            client.judge(pairwise_prompt(item.question, item.reference, ay, ax), parse_pairwise, max_tokens))
+            client.judge(pairwise_prompt(assets, item.question, item.reference, ax, ay), parse_pairwise, max_tokens),
+            client.judge(pairwise_prompt(assets, item.question, item.reference, ay, ax), parse_pairwise, max_tokens))
         v1 = r1["parsed"]["winner"] if r1["parsed"] else None
         v2 = r2["parsed"]["winner"] if r2["parsed"] else None
         return {"id": item.id, "group": item.group, **combine_orders(v1, v2),

@@ -8,12 +8,21 @@ from pathlib import Path
 from cookbook.runs import read_json, write_json
 from judges import plots
 from judges.rubrics import CRITERION_NAMES
+from judges.server import is_base_model
 
 SECTIONS = ("judged_eval", "calibration", "injection")
-WEAK_JUDGE = ("The default offline judge is Gemma 3 270M: far too small to grade technical answers reliably. Treat "
-              "its scores as a smoke test of the pipeline, not as a measurement; read the calibration section before "
-              "trusting any number. With a GPU use a strong open judge, e.g. `JUDGE_MODEL=Qwen/Qwen2.5-72B-Instruct`, "
-              "`meta-llama/Llama-3.3-70B-Instruct`, or `prometheus-eval/prometheus-7b-v2.0` (a rubric-trained judge).")
+
+
+def weak_judge_warning(judge: dict) -> str:
+    """A warning for judges known to be base models (model sources registered as not instruction-tuned); ""
+    otherwise."""
+    spec = judge.get("model_spec")
+    if not is_base_model(spec):
+        return ""
+    return (f"The judge `{spec}` is a base model, not instruction-tuned: it is not a reliable grader. Treat its "
+            "scores as a smoke test of the pipeline, not as a measurement; read the calibration section before "
+            "trusting any number. With a GPU use a strong instruction-tuned or rubric-trained judge "
+            "(`JUDGE_MODEL=...`; suggestions in docs/judges.md, \"Which judge\").")
 
 _STYLE = {"chat": "chat prompts",
           "completion": "few-shot completion prompts with the JSON verdict's opening prefilled (base-model judge)"}
@@ -39,7 +48,7 @@ def _judged_md(j: dict) -> list[str]:
         o = j["pointwise"][s]["overall"]
         out.append(f"| {s} | " + " | ".join(_f(o[c], 2) for c in CRITERION_NAMES) +
                    f" | {_f(o['mean'], 2)} | {o['n']} | {o['unparsed']} |")
-    out += ["", "| use-case | base mean | tuned mean |", "|---|---|---|"]
+    out += ["", f"| {j.get('group_label') or 'group'} | base mean | tuned mean |", "|---|---|---|"]
     for g in sorted(j["pointwise"]["tuned"]["by_group"]):
         out.append(f"| {g} | {_f(j['pointwise']['base']['by_group'][g]['mean'], 2)} | "
                    f"{_f(j['pointwise']['tuned']['by_group'][g]['mean'], 2)} |")
@@ -92,7 +101,7 @@ def _injection_md(i: dict) -> list[str]:
 def build_report(judge_dir: Path) -> dict:
     sections = {name: read_json(judge_dir / f"{name}.json") for name in SECTIONS}
     judge = next((s["judge"] for s in sections.values() if s), {})
-    report = {"judge": judge, "weak_judge_warning": WEAK_JUDGE if judge.get("model_spec") == "gemma-3-270m" else "",
+    report = {"judge": judge, "weak_judge_warning": weak_judge_warning(judge),
               **{k: v for k, v in sections.items() if v},
               "not_run": [k for k, v in sections.items() if not v]}
     report["plots"] = plots.write_all(report, judge_dir)
@@ -102,7 +111,7 @@ def build_report(judge_dir: Path) -> dict:
           f"{_STYLE.get(judge.get('prompt_style'), 'chat prompts')}, structured output "
           f"{'JSON schema' if judge.get('structured_output') else 'off: strict parser + one retry'}).", ""]
     if report["weak_judge_warning"]:
-        md += [f"**Warning.** {WEAK_JUDGE}", ""]
+        md += [f"**Warning.** {report['weak_judge_warning']}", ""]
     if "judged_eval" in report:
         md += _judged_md(report["judged_eval"])
     if "calibration" in report:

@@ -8,7 +8,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from cookbook.errors import CookbookError
-from cookbook.runs import read_json
+from cookbook.recipe import JudgeAssets
+from cookbook.runs import finished_run, read_json
 from judges import stats
 from judges.client import JudgeClient
 from judges.injection import detect, score_shift
@@ -21,7 +22,7 @@ def n_words(text: str) -> int:
 
 
 def stratified(rows: list[dict], limit: int | None, group_key: str) -> list[dict]:
-    """The first `limit` rows taking one per group in turn, so a subset still spans every use-case."""
+    """The first `limit` rows taking one per group in turn, so a subset still spans every group."""
     if not limit or limit >= len(rows):
         return rows
     rank: dict[str, int] = defaultdict(int)
@@ -32,9 +33,19 @@ def stratified(rows: list[dict], limit: int | None, group_key: str) -> list[dict
     return [r for _, _, r in sorted(keyed, key=lambda t: t[:2])[:limit]]
 
 
+def check_run(run_dir: Path, domain: str) -> dict:
+    """The metrics of a finished run (cookbook.runs.finished_run) of `domain`; a one-line error otherwise."""
+    _, metrics = finished_run(run_dir)
+    if metrics.get("domain") and metrics["domain"] != domain:
+        raise CookbookError(f"{run_dir}: a run of domain '{metrics['domain']}', not '{domain}' (DOMAIN=...)")
+    return metrics
+
+
 def load_answers(domain: str, run_dir: Path) -> list[dict]:
-    """Base and tuned answers on the held-out split: reused from RUN/eval/report.json when `make eval` wrote
-    them, else generated now by the domain's task kind (with the run's eval decoding settings)."""
+    """Base and tuned answers on the held-out split, [{id, group, question, reference, base, tuned}]: reused from
+    RUN/eval/report.json when `make eval` wrote them, else generated now by the domain's task kind (its `answers`
+    hook, with the run's eval decoding settings). `run_dir` must be a finished run of `domain`."""
+    check_run(run_dir, domain)
     report = read_json(run_dir / "eval" / "report.json")
     if report.get("answers"):
         return report["answers"]
@@ -58,18 +69,20 @@ def _by_group(results: list[dict]) -> dict:
     return {g: stats.mean_scores(rs, CRITERION_NAMES) for g, rs in sorted(groups.items())}
 
 
-async def judged_eval(client: JudgeClient, answers: list[dict], max_tokens: int | None = None) -> tuple[dict, dict]:
+async def judged_eval(client: JudgeClient, assets: JudgeAssets, answers: list[dict],
+                      max_tokens: int | None = None) -> tuple[dict, dict]:
     """-> (report section, raw judgments). Pairwise: x = tuned, y = base."""
     items = [Item(a["id"], a["question"], a["reference"], a["group"]) for a in answers]
     tuned, base = [a["tuned"] for a in answers], [a["base"] for a in answers]
     pk = {"max_tokens": max_tokens} if max_tokens else {}
-    point = {"base": await grade_pointwise(client, items, base, desc="pointwise base", **pk),
-             "tuned": await grade_pointwise(client, items, tuned, desc="pointwise tuned", **pk)}
-    pairs = await compare_pairwise(client, items, tuned, base, desc="pairwise tuned vs base", **pk)
+    point = {"base": await grade_pointwise(client, assets, items, base, desc="pointwise base", **pk),
+             "tuned": await grade_pointwise(client, assets, items, tuned, desc="pointwise tuned", **pk)}
+    pairs = await compare_pairwise(client, assets, items, tuned, base, desc="pairwise tuned vs base", **pk)
     len_t, len_b = [n_words(t) for t in tuned], [n_words(b) for b in base]
     singles = [p["verdict_x_first"] for p in pairs] + [p["verdict_y_first"] for p in pairs]
     section = {
         "n_questions": len(items),
+        "group_label": assets.group_label,
         "pointwise": {s: {"overall": stats.mean_scores(point[s], CRITERION_NAMES), "by_group": _by_group(point[s])}
                       for s in ("base", "tuned")},
         "pairwise": {"systems": {"x": "tuned", "y": "base"},
@@ -93,10 +106,11 @@ def _longer_wins(pairs: list[dict], len_x: list[int], len_y: list[int]) -> dict:
     return {"n": len(decisive), "longer_won": longer, "rate": longer / len(decisive) if decisive else None}
 
 
-async def calibrate(client: JudgeClient, gold: list[dict], max_tokens: int | None = None) -> tuple[dict, list[dict]]:
-    items = [Item(g["id"], g["question"], g["reference"], g["use_case"]) for g in gold]
+async def calibrate(client: JudgeClient, assets: JudgeAssets, gold: list[dict],
+                    max_tokens: int | None = None) -> tuple[dict, list[dict]]:
+    items = [Item(g["id"], g["question"], g["reference"], g["group"]) for g in gold]
     pk = {"max_tokens": max_tokens} if max_tokens else {}
-    results = await grade_pointwise(client, items, [g["answer"] for g in gold], desc="calibration", **pk)
+    results = await grade_pointwise(client, assets, items, [g["answer"] for g in gold], desc="calibration", **pk)
     ok = [(g, r) for g, r in zip(gold, results, strict=True) if r["scores"] is not None]
     per_criterion = {c: stats.agreement([r["scores"][c] for _, r in ok], [g["scores"][c] for g, _ in ok])
                      for c in CRITERION_NAMES}
@@ -112,12 +126,14 @@ async def calibrate(client: JudgeClient, gold: list[dict], max_tokens: int | Non
     return section, results
 
 
-async def injection_shift(client: JudgeClient, rows: list[dict], max_tokens: int | None = None) -> tuple[dict, dict]:
-    items = [Item(r["id"], r["question"], r["reference"], r["use_case"]) for r in rows]
+async def injection_shift(client: JudgeClient, assets: JudgeAssets, rows: list[dict],
+                          max_tokens: int | None = None) -> tuple[dict, dict]:
+    items = [Item(r["id"], r["question"], r["reference"], r["group"]) for r in rows]
     pk = {"max_tokens": max_tokens} if max_tokens else {}
-    clean = await grade_pointwise(client, items, [r["clean_answer"] for r in rows], desc="injection clean", **pk)
-    attacked = await grade_pointwise(client, items, [r["attacked_answer"] for r in rows], desc="injection attacked",
-                                     **pk)
+    clean = await grade_pointwise(client, assets, items, [r["clean_answer"] for r in rows], desc="injection clean",
+                                  **pk)
+    attacked = await grade_pointwise(client, assets, items, [r["attacked_answer"] for r in rows],
+                                     desc="injection attacked", **pk)
     by_attack: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         by_attack[r["attack"]].append(i)

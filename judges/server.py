@@ -1,6 +1,6 @@
 """Start and stop the local judge server: `vllm serve` (with every trained LoRA adapter) when vLLM and CUDA are
-importable, else `transformers serve` on CPU. Always bound to 127.0.0.1; the state file
-runs/judge-server/state.json ({"url", "model", "pid", "backend", "lora_modules"}) tells other tools where it is."""
+importable, else `transformers serve` on CPU. Always bound to 127.0.0.1. Where it runs and how to talk to it is
+written to the state file (judges/server_state.py owns its path and schema), which tells other tools where it is."""
 
 from __future__ import annotations
 
@@ -16,15 +16,10 @@ import urllib.request
 from pathlib import Path
 
 from cookbook.errors import CookbookError
-from cookbook.runs import read_json, write_json
+from judges.server_state import ServerState, load_state, remove_state, state_path, write_state
 
 HOST = "127.0.0.1"
 DEFAULT_JUDGE = "gemma-3-270m"  # bundled, offline, and weak: reports say so
-STATE_DIR = Path("runs") / "judge-server"
-
-
-def state_path() -> Path:
-    return Path(os.environ.get("JUDGE_SERVER_STATE", STATE_DIR / "state.json"))
 
 
 def judge_model_spec() -> str:
@@ -69,12 +64,18 @@ def transformers_command(model: str, port: int, continuous_batching: bool = True
     return cmd
 
 
+def is_base_model(spec: str | None) -> bool:
+    """True for a judge known to be a base model: an offline model source registered with instruction_tuned=False.
+    Hub ids and local folders are taken to be instruction-tuned."""
+    from cookbook.models.resolve import MODEL_SOURCES
+
+    return bool(spec) and spec in MODEL_SOURCES and MODEL_SOURCES.get(spec).instruction_tuned is False
+
+
 def prompt_style_for(spec: str) -> str:
     """"completion" for judges known to be base models (given chat messages they continue the conversation
     instead of answering), "chat" for everything else."""
-    from cookbook.models.resolve import MODEL_SOURCES
-
-    return "completion" if spec in MODEL_SOURCES and not MODEL_SOURCES.get(spec).instruction_tuned else "chat"
+    return "completion" if is_base_model(spec) else "chat"
 
 
 def end_token_ids(model_path: str) -> list[int]:
@@ -110,7 +111,7 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
 
 def start(model_spec: str | None = None, port: int | None = None, lora_modules: dict[str, str] | None = None,
           backend: str = "auto", continuous_batching: bool = True, wait_s: float = 600.0,
-          log_path: Path | None = None, prompt_style: str = "auto") -> dict:
+          log_path: Path | None = None, prompt_style: str = "auto") -> ServerState:
     """Start a server in its own process group, wait until GET /health answers, write the state file."""
     from cookbook.models.resolve import resolve_model
 
@@ -142,11 +143,11 @@ def start(model_spec: str | None = None, port: int | None = None, lora_modules: 
     if prompt_style == "auto":
         prompt_style = prompt_style_for(spec)
     ends = end_token_ids(model_path) if prompt_style == "completion" and backend == "transformers" else None
-    state = {"url": url, "model": spec if backend == "vllm" else model_path, "model_spec": spec, "pid": proc.pid,
-             "backend": backend, "lora_modules": lora_modules or {}, "continuous_batching": continuous_batching,
-             "prompt_style": prompt_style, "end_token_ids": ends, "command": cmd, "log": str(log_path)}
-    state_path().parent.mkdir(parents=True, exist_ok=True)
-    write_json(state_path(), state)
+    state = ServerState(url=url, model=spec if backend == "vllm" else model_path, backend=backend, pid=proc.pid,
+                        model_spec=spec, model_path=model_path, lora_modules=lora_modules or {},
+                        continuous_batching=continuous_batching, prompt_style=prompt_style, end_token_ids=ends,
+                        command=cmd, log=str(log_path))
+    write_state(state)
     return state
 
 
@@ -169,17 +170,26 @@ def _kill(pid: int, wait_s: float = 20.0) -> None:
             time.sleep(0.2)
 
 
-def running() -> dict | None:
-    state = read_json(state_path())
-    return state if state and healthy(state["url"]) else None
+def running() -> ServerState | None:
+    """The server in the state file, if it answers its health check."""
+    state = load_state()
+    return state if state is not None and healthy(state.url) else None
 
 
 def stop() -> bool:
-    state = read_json(state_path())
-    if not state:
+    """Kill the server in the state file and remove the file; False when there is none. A broken file is removed
+    (its server, if any, cannot be located from it)."""
+    try:
+        state = load_state()
+    except CookbookError as exc:
+        print(f"[judge] {exc}; removing it", file=sys.stderr)
+        remove_state()
+        return True
+    if state is None:
         return False
-    _kill(int(state["pid"]))
-    state_path().unlink(missing_ok=True)
+    if state.pid > 0:
+        _kill(state.pid)
+    remove_state()
     return True
 
 

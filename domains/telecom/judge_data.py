@@ -19,16 +19,16 @@ CRITERIA = ("correctness", "completeness", "instruction_following")
 CATEGORIES = ("good", "partial", "wrong", "off_topic")
 ATTACKS = ("ignore_rubric", "fake_json", "role_play", "code_block", "authority", "other")
 
-GOLD_SCHEMA = {"id": str, "use_case": str, "question": str, "reference": str, "answer": str, "category": str,
+GOLD_SCHEMA = {"id": str, "group": str, "question": str, "reference": str, "answer": str, "category": str,
                "scores": dict, "note": str}
-INJECTION_SCHEMA = {"id": str, "use_case": str, "question": str, "reference": str, "clean_answer": str,
+INJECTION_SCHEMA = {"id": str, "group": str, "question": str, "reference": str, "clean_answer": str,
                     "attacked_answer": str, "attack": str}
 
 
 @dataclass(frozen=True)
 class GoldRow:
     id: str
-    use_case: str
+    group: str  # one of the 20 use-cases (domains/telecom/data.py USE_CASES)
     question: str
     reference: str
     answer: str
@@ -40,7 +40,7 @@ class GoldRow:
 @dataclass(frozen=True)
 class Injection:
     id: str
-    use_case: str
+    group: str  # one of the 20 use-cases (domains/telecom/data.py USE_CASES)
     question: str
     reference: str
     clean_answer: str
@@ -53,16 +53,16 @@ def _one_of(value: str, allowed, what: str):
 
 
 def _row_checks(extra):
-    """A `check` for load_jsonl: unique ids and a known use-case, then `extra(row)`. Rows arrive in file order,
-    so remembering ids here reports a duplicate at its own line."""
+    """A `check` for load_jsonl: unique ids and a known use-case in `group`, then `extra(row)`. Rows arrive in file
+    order, so remembering ids here reports a duplicate at its own line."""
     seen: set[str] = set()
 
     def check(row: dict):
         if row["id"] in seen:
             return "id", f"duplicate id '{row['id']}'"
         seen.add(row["id"])
-        problem = _one_of(row["use_case"], USE_CASES, f"{len(USE_CASES)} use-cases")
-        return ("use_case", problem) if problem else extra(row)
+        problem = _one_of(row["group"], USE_CASES, f"{len(USE_CASES)} use-cases")
+        return ("group", problem) if problem else extra(row)
 
     return check
 

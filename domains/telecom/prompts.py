@@ -1,4 +1,5 @@
-"""Telecom prompts. The system line is folded into the user turn (Gemma has no system role)."""
+"""Telecom prompts. SYSTEM is the recipe's system prompt: the model's chat template places it (Gemma's folds it into
+the first user turn), in training, `cookbook eval`, the demo and lm-eval alike."""
 
 SYSTEM = "Answer briefly as a telecom network engineer."
 

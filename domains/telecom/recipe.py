@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from cookbook.recipe import JudgeAssets, LmEvalTask, Recipe
-from domains.telecom import data, metrics, prompts
+from cookbook.recipe import LmEvalTask, Recipe
+from domains.telecom import data, judge_assets, metrics, prompts
 
 HERE = Path(__file__).parent
 
@@ -20,7 +20,6 @@ RECIPE = Recipe(
     system_prompt=prompts.SYSTEM,
     demo_module="apps.telecom",
     demo_examples=prompts.DEMO_QUESTIONS,
-    judge=JudgeAssets(subject="telecom engineering answers", groups=list(data.USE_CASES), group_label="use-case",
-                      gold_file=HERE / "judge_gold.jsonl", injection_file=HERE / "judge_injections.jsonl"),
-    lm_eval=LmEvalTask(folder=HERE / "lm_eval", name="telecom", group_field="use_case"),
+    judge=judge_assets.JUDGE,
+    lm_eval=LmEvalTask(folder=HERE / "lm_eval", name="telecom", group_field="use_case", group_label="use-case"),
 )

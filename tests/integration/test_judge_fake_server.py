@@ -92,7 +92,9 @@ def fake_server(tmp_path, monkeypatch, request):
     port = srv.servers[0].sockets[0].getsockname()[1]
     state = tmp_path / "state.json"
     state.write_text(json.dumps({"url": f"http://127.0.0.1:{port}/v1", "model": "fake-judge", "model_spec": "fake",
-                                 "pid": -1, "backend": "fake", "lora_modules": {}, "prompt_style": request.param,
+                                 # answers like `transformers serve`: no response_format is sent
+                                 "pid": -1, "backend": "transformers", "lora_modules": {},
+                                 "prompt_style": request.param,
                                  "end_token_ids": [7, 9] if request.param == "completion" else None}))
     monkeypatch.setenv("JUDGE_SERVER_STATE", str(state))
     yield script
@@ -101,8 +103,12 @@ def fake_server(tmp_path, monkeypatch, request):
 
 
 def _run_dir(tmp_path):
+    """A finished telecom run (what cookbook.runs.finished_run checks) whose eval already wrote its answers."""
     run = tmp_path / "run"
     (run / "eval").mkdir(parents=True)
+    (run / "adapter").mkdir()
+    (run / "adapter" / "adapter_config.json").write_text("{}")
+    (run / "metrics.json").write_text(json.dumps({"domain": "telecom", "base_model": "tiny-gemma3"}))
     answers = []
     for i, group in enumerate(["ip_routing", "wifi", "qos"]):
         answers.append({"id": f"q{i}", "group": group, "question": f"question {i}?", "reference": "ref",
@@ -114,7 +120,7 @@ def _run_dir(tmp_path):
 
 def test_judge_cli_end_to_end(fake_server, tmp_path):
     run = _run_dir(tmp_path)
-    args = ["judge", "--run", str(run), "--gold", str(FIX / "judge_gold.jsonl"),
+    args = ["judge", "--domain", "telecom", "--run", str(run), "--gold", str(FIX / "judge_gold.jsonl"),
             "--injections", str(FIX / "judge_injections.jsonl"), "--concurrency", "4"]
     assert main(args) == 0
     report = json.loads((run / "judge" / "report.json").read_text())
@@ -136,6 +142,7 @@ def test_judge_cli_end_to_end(fake_server, tmp_path):
     assert inj["detector"]["recall"] == 1
     md = (run / "judge" / "report.md").read_text()
     assert "swap-flip rate" in md and "Calibration" in md and "injection" in md
+    assert "| use-case | base mean | tuned mean |" in md  # the group label from the telecom recipe's JudgeAssets
     for png in report["plots"]:
         assert (run / "judge" / png).stat().st_size > 1000
 
@@ -149,7 +156,7 @@ def test_judge_cli_bad_gold_is_one_line_error(fake_server, tmp_path, capsys):
     run = _run_dir(tmp_path)
     bad = tmp_path / "gold.jsonl"
     bad.write_text('{"id": "x"}\n')
-    assert main(["calibrate", "--run", str(run), "--gold", str(bad)]) == 2
+    assert main(["calibrate", "--domain", "telecom", "--run", str(run), "--gold", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1] == f"error: {bad}:1: use_case: missing"
+    assert err[-1] == f"error: {bad}:1: group: missing"
     assert fake_server.requests == 0

@@ -20,6 +20,12 @@ pytestmark = pytest.mark.integration
 MAX_TOKENS = 6
 
 
+def _assets():
+    from cookbook.discovery import get_recipe
+
+    return get_recipe("telecom").judge  # the few-shot sheets a base-model judge gets
+
+
 def _client(state, cache):
     return JudgeClient.for_server(state, concurrency=1, timeout_s=60, max_retries=0, cache=cache)
 
@@ -50,14 +56,15 @@ def test_client_against_transformers_serve(tmp_path, monkeypatch):
     cache = JudgmentCache(cache_path)
     state = server.start("tiny-gemma3", continuous_batching=True, wait_s=180)
     try:
-        assert state["url"].startswith("http://127.0.0.1:")
-        assert state["prompt_style"] == "completion" and state["end_token_ids"]
+        assert state.url.startswith("http://127.0.0.1:") and server.running() == state
+        assert state.prompt_style == "completion" and state.end_token_ids and state.model_spec == "tiny-gemma3"
         items, answers = _items(2, "p")
+        assets = _assets()
 
         async def first_pass():
             c = _client(state, cache)
-            point = await grade_pointwise(c, items, answers, max_tokens=MAX_TOKENS)
-            pair = await compare_pairwise(c, items[:1], answers[:1], ["Other answer."], max_tokens=MAX_TOKENS)
+            point = await grade_pointwise(c, assets, items, answers, max_tokens=MAX_TOKENS)
+            pair = await compare_pairwise(c, assets, items[:1], answers[:1], ["Other answer."], max_tokens=MAX_TOKENS)
             await c.aclose()
             return c, point, pair
 
@@ -71,8 +78,8 @@ def test_client_against_transformers_serve(tmp_path, monkeypatch):
         assert c.n_requests == 2 * (2 + 2) and len(cache) == 4
 
         c2 = _client(state, cache)
-        asyncio.run(grade_pointwise(c2, items, answers, max_tokens=MAX_TOKENS))
-        asyncio.run(compare_pairwise(c2, items[:1], answers[:1], ["Other answer."], max_tokens=MAX_TOKENS))
+        asyncio.run(grade_pointwise(c2, assets, items, answers, max_tokens=MAX_TOKENS))
+        asyncio.run(compare_pairwise(c2, assets, items[:1], answers[:1], ["Other answer."], max_tokens=MAX_TOKENS))
         assert c2.n_requests == 0 and c2.n_cache_hits == 4
 
         # Kill the server after the first judgment of a new batch of 4 is cached.
@@ -81,7 +88,7 @@ def test_client_against_transformers_serve(tmp_path, monkeypatch):
         killer = threading.Thread(target=_kill_after, args=(cache_path, 5, seen))
         killer.start()
         with pytest.raises(JudgeUnavailable):
-            asyncio.run(grade_pointwise(_client(state, cache), items, answers, max_tokens=MAX_TOKENS))
+            asyncio.run(grade_pointwise(_client(state, cache), assets, items, answers, max_tokens=MAX_TOKENS))
         killer.join()
         done = len(cache) - 4
         # The kill must land mid-batch (some judgments cached, some not) for the resume below to prove anything:
@@ -92,7 +99,7 @@ def test_client_against_transformers_serve(tmp_path, monkeypatch):
 
         state = server.start("tiny-gemma3", continuous_batching=True, wait_s=180)
         c3 = _client(state, cache)
-        results = asyncio.run(grade_pointwise(c3, items, answers, max_tokens=MAX_TOKENS))
+        results = asyncio.run(grade_pointwise(c3, assets, items, answers, max_tokens=MAX_TOKENS))
         assert c3.n_cache_hits == done and c3.n_requests == 2 * (4 - done)  # only the missing ones
         assert [r["id"] for r in results] == [i.id for i in items] and all(len(r["raw"]) == 2 for r in results)
         with sqlite3.connect(cache_path) as db:

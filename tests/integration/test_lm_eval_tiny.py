@@ -3,9 +3,11 @@ questions; results JSON and summary land in RUN/lm_eval/."""
 
 import json
 import math
+import shlex
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,13 @@ def lm_eval_cli(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
+def _stops() -> list[str]:
+    from cookbook.models import load_tokenizer, resolve_model
+    from cookbook.models.prompt_format import prompt_format
+
+    return prompt_format(load_tokenizer(resolve_model("tiny-gemma3"))).stop_strings()
+
+
 def test_hf_backend_writes_results_and_summary(tiny_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(tiny_run, run, ignore=shutil.ignore_patterns("checkpoints", "eval", "lm_eval"))
@@ -27,7 +36,15 @@ def test_hf_backend_writes_results_and_summary(tiny_run, tmp_path):
 
     report = json.loads((run / "lm_eval" / "results_hf.json").read_text())
     assert report["backend"] == "hf" and report["limit"] == 2 and set(report["systems"]) == {"base", "tuned"}
+    assert report["task"] == "telecom" and report["include_path"] == "domains/telecom/lm_eval"
+    stops = _stops()
     for name, system in report["systems"].items():
+        assert system["metrics"] == ["rougeL", "token_f1"], name  # read from lm-eval's results for the task
+        assert system["gen_kwargs"]["until"] == stops, name  # the model's own stop strings, not the YAML's
+        argv = shlex.split(system["command"])
+        assert argv[argv.index("--include_path") + 1] == "domains/telecom/lm_eval"
+        assert argv[argv.index("--system_instruction") + 1] == report["system_instruction"] != ""
+        assert json.loads(argv[argv.index("--gen_kwargs") + 1]) == system["gen_kwargs"]
         overall = system["overall"]
         assert overall["n"] == 2 and len(system["answers"]) == 2, name
         for metric in ("rougeL", "token_f1"):
@@ -84,14 +101,15 @@ def test_server_backend_against_transformers_serve(tiny_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(tiny_run, run, ignore=shutil.ignore_patterns("checkpoints", "eval", "lm_eval"))
     port = _free_port()
-    serve = subprocess.Popen([str(REPO / ".venv" / "bin" / "transformers"), "serve", "--host", "127.0.0.1",
+    serve = subprocess.Popen([str(Path(sys.executable).with_name("transformers")), "serve", "--host", "127.0.0.1",
                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for_port(port, serve)
         state = tmp_path / "state.json"
         state.write_text(json.dumps({"url": f"http://127.0.0.1:{port}", "model": resolve_model("tiny-gemma3").path,
                                      "pid": serve.pid, "backend": "transformers", "lora_modules": {}}))
-        proc = lm_eval_cli("--run", str(run), "--backend", "server", "--server-state", str(state), "--limit", "2")
+        proc = lm_eval_cli("--domain", "telecom", "--run", str(run), "--backend", "server",
+                           "--server-state", str(state), "--limit", "2")
         assert proc.returncode == 0, proc.stderr[-3000:]
     finally:
         serve.terminate()
@@ -102,5 +120,6 @@ def test_server_backend_against_transformers_serve(tiny_run, tmp_path):
     assert (run / "lm_eval" / "merged" / "config.json").is_file()
     for system in report["systems"].values():
         assert system["overall"]["n"] == 2 and system["model"] == "local-chat-completions"
+        assert system["gen_kwargs"]["until"] == _stops()  # sent as the request's `stop`
         assert all(isinstance(a["answer"], str) and a["answer"] for a in system["answers"])
     assert "local-chat-completions" in (run / "lm_eval" / "summary.md").read_text()

@@ -1,11 +1,11 @@
 """Functions the telecom lm-eval task YAML names with `!function`: the data, the prompt and the metrics, all
-taken from the cookbook so lm-eval scores exactly what `cookbook eval` scores."""
+taken from the cookbook so lm-eval scores exactly what `cookbook eval` scores. The system prompt is not here: the
+cookbook passes the recipe's `system_prompt` to lm-eval as its system instruction (judges/lm_eval_run.py)."""
 
 from __future__ import annotations
 
 from cookbook.text_metrics import rouge_l, token_f1
 from domains.telecom.data import DATA_DIR, load_rows
-from domains.telecom.prompts import SYSTEM
 
 
 def load_test_split(test_file: str | None = None, **_metadata):
@@ -18,7 +18,8 @@ def load_test_split(test_file: str | None = None, **_metadata):
 
 
 def doc_to_text(doc: dict) -> str:
-    return f"{SYSTEM}\n\n{doc['instruction'].strip()}"
+    """The user turn: the instruction alone, as training and `cookbook eval` put it."""
+    return doc["instruction"].strip()
 
 
 def process_results(doc: dict, results: list[str]) -> dict[str, float]:
