@@ -43,9 +43,10 @@ def finished_run(run_dir: Path) -> tuple[Path, dict]:
     adapter = Path(run_dir) / "adapter"
     metrics = read_json(Path(run_dir) / "metrics.json")
     if not metrics:
-        raise CookbookError(f"{run_dir}: no metrics.json; is this a run directory from `make finetune`?")
+        raise CookbookError(f"{run_dir}: not a finished run directory: no metrics.json (is this a run "
+                            "directory from `make finetune`?)")
     if not (adapter / "adapter_config.json").is_file():
-        raise CookbookError(f"{run_dir}: not a finished run directory (no adapter/ yet: completed="
+        raise CookbookError(f"{run_dir}: not a finished run directory: no adapter/ yet (completed="
                             f"{metrics.get('completed')}); run the same `make finetune DOMAIN="
                             f"{metrics.get('domain') or '<domain>'} OUTPUT={run_dir}` again to resume it")
     return adapter, metrics

@@ -29,12 +29,22 @@ def _judge_assets(domain: str):
     return recipe.judge
 
 
-def _domain_file(given: str | None, default: Path | None, what: str) -> Path:
-    if given:
-        return Path(given)
-    if default is None:
-        raise ConfigError(f"the domain's judge assets name no {what}; pass one with --{what}")
-    return Path(default)
+def _domain_file(given: str | None, default: Path | None) -> Path | None:
+    """--gold / --injections if given, else the domain's own file (None: the domain has none)."""
+    return Path(given) if given else (Path(default) if default else None)
+
+
+def _usable(jobs: list[str], job: str, path: Path | None, what: str, flag: str) -> list[str]:
+    """Drop `job` (saying why) when its input is missing, unless it is the only job asked for: then stop."""
+    if job not in jobs or (path is not None and path.is_file()):
+        return jobs
+    if jobs == [job]:
+        if path is None:
+            raise ConfigError(f"the domain supplies no {what}; pass one with {flag}")
+        raise ConfigError(f"{path}:0: -: file not found ({what})")
+    print(f"[judge] {path or f'no {what} in the domain'}{' not found' if path else ''}: {job} skipped",
+          file=sys.stderr)
+    return [j for j in jobs if j != job]
 
 
 def _judge_info(state: server_state.ServerState, client: JudgeClient) -> dict:
@@ -55,18 +65,10 @@ def _run_jobs(args, jobs: list[str]) -> int:
     jr.check_run(run_dir, args.domain)
     judge_dir = run_dir / "judge"
     assets = _judge_assets(args.domain)
-    gold_path = _domain_file(getattr(args, "gold", None), assets.gold_file, "gold")
-    inj_path = _domain_file(getattr(args, "injections", None), assets.injection_file, "injections")
-    if "calibration" in jobs and not gold_path.is_file():
-        if jobs == ["calibration"]:
-            raise ConfigError(f"{gold_path}:0: -: file not found (the calibration gold labels)")
-        print(f"[judge] {gold_path} not found: calibration skipped", file=sys.stderr)
-        jobs = [j for j in jobs if j != "calibration"]
-    if "injection" in jobs and not inj_path.is_file():
-        if jobs == ["injection"]:
-            raise ConfigError(f"{inj_path}:0: -: file not found (the injection corpus)")
-        print(f"[judge] {inj_path} not found: injection test skipped", file=sys.stderr)
-        jobs = [j for j in jobs if j != "injection"]
+    gold_path = _domain_file(getattr(args, "gold", None), assets.gold_file)
+    inj_path = _domain_file(getattr(args, "injections", None), assets.injection_file)
+    jobs = _usable(jobs, "calibration", gold_path, "the calibration gold labels", "--gold")
+    jobs = _usable(jobs, "injection", inj_path, "the injection corpus", "--injections")
     # Validate inputs before starting a server.
     answers = jr.stratified(jr.load_answers(args.domain, run_dir), args.limit, "group") if "judged_eval" in jobs \
         else None

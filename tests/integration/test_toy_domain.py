@@ -123,7 +123,7 @@ def scripted_judge(tmp_path, monkeypatch):
     port = server.servers[0].sockets[0].getsockname()[1]
     state = tmp_path / "judge-state.json"
     state.write_text(json.dumps({"url": f"http://127.0.0.1:{port}/v1", "model": "scripted", "model_spec": "scripted",
-                                 "pid": -1, "backend": "fake", "lora_modules": {}, "prompt_style": "chat"}))
+                                 "pid": -1, "backend": "transformers", "lora_modules": {}, "prompt_style": "chat"}))
     monkeypatch.setenv("JUDGE_SERVER_STATE", str(state))
     yield seen
     server.should_exit = True
