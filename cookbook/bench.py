@@ -54,6 +54,8 @@ def _rss_mb() -> float:
 def run_ours(s: BenchSettings, workdir: Path) -> dict:
     from dataclasses import replace
 
+    from transformers.integrations import TensorBoardCallback
+
     from cookbook.config import PeftConfig, RunConfig, TrainConfig
     from cookbook.models import resolve_model
     from cookbook.tasks.text.train import build_trainer
@@ -67,6 +69,7 @@ def run_ours(s: BenchSettings, workdir: Path) -> dict:
                                       logging_steps=1, seed=s.seed))
     cfg.model.source = s.model
     trainer, _, _ = build_trainer(cfg, recipe, workdir, s.method, resolve_model(s.model))
+    trainer.remove_callback(TensorBoardCallback)  # the plain TRL script logs nowhere (report_to=[]): same work
     rss_before = _rss_mb()
     t0 = time.time()
     trainer.train()

@@ -12,6 +12,12 @@ def load_jsonl(path: str | Path, schema: dict[str, type], check=None) -> list[di
     """Read `path`, checking each row has every field in `schema`, of that type, and non-empty.
 
     `check(row)` may return `(field, problem)` for domain rules (e.g. an unknown label)."""
+    return [row for _, row in load_jsonl_lines(path, schema, check)]
+
+
+def load_jsonl_lines(path: str | Path, schema: dict[str, type], check=None) -> list[tuple[int, dict]]:
+    """load_jsonl with each row's line number, `(line, row)`, so later checks (e.g. a row too long to train on)
+    can still say `file:line`. The rows stay exactly as in the file."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}:0: -: file not found")
@@ -43,7 +49,7 @@ def load_jsonl(path: str | Path, schema: dict[str, type], check=None) -> list[di
             problem = check(row) if check else None
             if problem:
                 raise DataError(f"{path}:{lineno}: {problem[0]}: {problem[1]}")
-            rows.append(row)
+            rows.append((lineno, row))
     if not rows:
         raise DataError(f"{path}:0: -: no rows")
     return rows

@@ -19,3 +19,15 @@ class DataError(CookbookError):
 
 class ModelSourceError(CookbookError):
     exit_code = 3
+
+
+class RunDirInUse(CookbookError):
+    """Another `cookbook train` holds the run directory's lock (cookbook/run_lock.py)."""
+
+    exit_code = 2
+
+
+class CheckpointWriteError(CookbookError):
+    """A checkpoint could not be written (full disk, permissions); the run stays resumable from the last one."""
+
+    exit_code = 1

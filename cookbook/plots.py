@@ -23,3 +23,30 @@ def bar_chart(path: Path, groups: list[str], series: dict[str, list[float]], yla
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def loss_curve(path: Path, log_history: list[dict]) -> bool:
+    """Train and eval loss against step from a Trainer's `state.log_history` (on a resumed run it holds the steps
+    before the interruption too). False, and no file, when nothing was logged."""
+    train = [(h["step"], h["loss"]) for h in log_history if "loss" in h and "step" in h]
+    evals = [(h["step"], h["eval_loss"]) for h in log_history if "eval_loss" in h and "step" in h]
+    if not train and not evals:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for points, label, style in ((train, "train loss", "-"), (evals, "eval loss", "o--")):
+        if points:
+            ax.plot(*zip(*points, strict=True), style, label=label)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title("Loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True

@@ -1,4 +1,5 @@
-"""The run directory contract: adapter/, config.yaml, metrics.json, README.md (run card)."""
+"""The run directory contract: adapter/, config.yaml, metrics.json, README.md (run card), loss_curve.png,
+tensorboard/, checkpoints/, train.lock."""
 
 from __future__ import annotations
 
@@ -12,10 +13,17 @@ from cookbook.config import RunConfig
 METRIC_KEYS = ["domain", "method", "base_model", "trainable_params", "total_params", "train_runtime_s",
                "peak_rss_mb", "train_tokens_per_s", "train_loss_first", "train_loss_last", "eval_loss", "steps",
                "completed"]
+TENSORBOARD_DIR = "tensorboard"  # RUN/tensorboard/: `tensorboard --logdir runs/` shows every run side by side
+LOSS_CURVE = "loss_curve.png"
 
 
 def is_main_process() -> bool:
-    return int(os.environ.get("RANK", "0")) == 0
+    """Rank 0 of a multi-process launch (RANK, as torchrun and accelerate set it; LOCAL_RANK where a launcher sets
+    only that), or a plain single process."""
+    for var in ("RANK", "LOCAL_RANK"):
+        if os.environ.get(var, "").strip():
+            return int(os.environ[var]) == 0
+    return True
 
 
 def run_dir_for(cfg: RunConfig) -> Path:
@@ -91,6 +99,13 @@ def _fmt(v) -> str:
 def write_run_card(run_dir: Path, metrics: dict, cfg: RunConfig, notes: list[str]) -> None:
     rows = "\n".join(f"| {k} | {_fmt(metrics.get(k, ''))} |" for k in METRIC_KEYS)
     extra = "\n".join(f"- {n}" for n in notes)
+    curve = metrics.get("loss_curve")
+    # Both links are relative to the card, so they work wherever the run directory is copied.
+    logs = (f"Loss curve (train and eval loss against step): [{curve}]({curve})\n\n![loss curve]({curve})\n\n"
+            if curve else "")
+    if (run_dir / TENSORBOARD_DIR).is_dir():
+        logs += (f"TensorBoard logs: [{TENSORBOARD_DIR}/]({TENSORBOARD_DIR}/) "
+                 f"(`.venv/bin/tensorboard --logdir {run_dir}/{TENSORBOARD_DIR}`, then http://localhost:6006)\n\n")
     text = f"""# Run card: {cfg.domain} / {metrics.get('method')}
 
 - Base model: `{metrics.get('base_model')}` — {metrics.get('model_source', '')}
@@ -109,6 +124,7 @@ def write_run_card(run_dir: Path, metrics: dict, cfg: RunConfig, notes: list[str
 |---|---|
 {rows}
 
+{logs}
 Full configuration: `config.yaml`. Adapter: `adapter/` (load with `PeftModel.from_pretrained`).
 """
     (run_dir / "README.md").write_text(text, encoding="utf-8")

@@ -1,35 +1,31 @@
-"""The run bookkeeping every task kind shares: method and model choice, resume, the run-directory metrics,
-progress and fault-injection callbacks, and the measured training call.
+"""The run bookkeeping every task kind shares: the run-directory lock, method and model choice, resume (checked
+against the run's config), the run-directory metrics, TensorBoard logs and the loss curve, progress records in
+every checkpoint, fault injection, and the measured training call.
 
-Task kinds (cookbook/tasks/<kind>/train.py) build their own data and model; everything about the run directory
-contract lives here, so a resumed, interrupted or finished run looks the same whichever task kind made it.
+Task kinds (cookbook/tasks/<kind>/train.py) build their own data and model, on a Trainer subclass that mixes in
+cookbook.checkpoints.AtomicCheckpoints; everything about the run directory contract lives here, so a resumed,
+interrupted or finished run looks the same whichever task kind made it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import resource
-import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from transformers import TrainerCallback
-from transformers.trainer_utils import get_last_checkpoint
 
+from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.config import RunConfig, save_config
-from cookbook.errors import ConfigError
+from cookbook.fault_injection import signal_callback
 from cookbook.models.resolve import ResolvedModel, resolve_model, weights_sha256
-from cookbook.runs import is_main_process, read_json, write_json, write_run_card
-
-PROGRESS_FILE = "cookbook_progress.json"
-
-
-def last_checkpoint(folder: Path) -> str | None:
-    return get_last_checkpoint(str(folder)) if Path(folder).is_dir() else None
+from cookbook.plots import loss_curve
+from cookbook.run_lock import RunLock, lock_run_dir
+from cookbook.run_resume import PROGRESS_FILE, resume_point
+from cookbook.runs import LOSS_CURVE, TENSORBOARD_DIR, is_main_process, write_json, write_run_card
 
 
 def log(msg: str) -> None:
@@ -41,8 +37,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def tensorboard_available() -> bool:
+    from transformers.integrations import is_tensorboard_available
+
+    return is_tensorboard_available()
+
+
 def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> dict:
-    """TrainingArguments keywords every trainer shares: schedule, checkpoints (resumable), eval, seeds, CPU/GPU."""
+    """TrainingArguments keywords every trainer shares: schedule, checkpoints (resumable), eval, seeds, CPU/GPU,
+    TensorBoard logging (where tensorboard is installed; it is a dependency, but a missing logger must not stop
+    a training run)."""
     return dict(
         output_dir=str(run_dir / "checkpoints"),
         max_steps=cfg.train.max_steps,
@@ -64,21 +68,11 @@ def training_arguments(cfg: RunConfig, run_dir: Path, has_eval: bool) -> dict:
         gradient_checkpointing=cfg.train.gradient_checkpointing,
         seed=cfg.train.seed,
         data_seed=cfg.train.seed,
-        report_to=[],
+        report_to=["tensorboard"] if tensorboard_available() else [],
         dataloader_num_workers=0,
         ddp_find_unused_parameters=False,
         save_only_model=False,
     )
-
-
-def resume_point(cfg: RunConfig, run_dir: Path) -> tuple[str | None, dict]:
-    """(checkpoint to resume from or None, the progress totals saved beside it)."""
-    resume_from = None if cfg.train.resume == "never" else last_checkpoint(run_dir / "checkpoints")
-    if cfg.train.resume == "always" and resume_from is None:
-        raise ConfigError(f"train.resume=always but {run_dir / 'checkpoints'} holds no checkpoint")
-    if resume_from:
-        log(f"resuming from {resume_from}")
-    return resume_from, (read_json(Path(resume_from) / PROGRESS_FILE) if resume_from else {})
 
 
 @dataclass
@@ -87,7 +81,10 @@ class RunStart:
     reason: str  # why this method (the recipe's `auto` choice, or "requested")
     resolved: ResolvedModel
     resume_from: str | None  # checkpoint to resume from
-    previous: dict  # metrics.json of the interrupted run, {} for a fresh one
+    previous: dict  # the progress totals saved in that checkpoint, {} for a fresh run
+    run_dir: Path
+    lock: RunLock | None = None  # held from begin_run to finish_run (None on non-main ranks)
+    notes: list[str] = field(default_factory=list)  # for the run card: what resuming accepted
 
     @property
     def spec(self):
@@ -98,23 +95,25 @@ class RunStart:
 
 
 def begin_run(cfg: RunConfig, recipe, run_dir: Path, kind: str) -> RunStart:
-    """Resolve the method for task kind `kind` (the recipe's `auto` preference, or the requested one, checked),
-    seed, resolve the base model, create the run directory and find the checkpoint to resume from."""
+    """Lock the run directory, resolve the method for task kind `kind` (the recipe's `auto` preference, or the
+    requested one, checked), find the checkpoint to resume from and check that this config may continue it, then
+    resolve the base model and seed. Everything that can refuse the run comes before any model is built."""
     from transformers import set_seed
 
     from cookbook.peft_methods import resolve_method
 
+    lock = lock_run_dir(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
     method, reason = resolve_method(cfg.peft.method, recipe.auto_methods, kind)
-    cfg.peft.method = method
+    cfg.peft.method = method  # config.yaml records the resolved method, so the resume check compares it too
     log(f"method: {method} ({reason})")
+    resume_from, previous, notes = resume_point(cfg, run_dir, log)
     # Resolve (and on first use build) the model before seeding: building a random tiny source seeds torch
     # itself, which would make a first run differ from every later one.
     resolved = resolve_model(cfg.model.source)
     log(f"base model: {resolved.describe()}")
     set_seed(cfg.train.seed)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    resume_from, previous = resume_point(cfg, run_dir)
-    return RunStart(method, reason, resolved, resume_from, previous)
+    return RunStart(method, reason, resolved, resume_from, previous, run_dir, lock, notes)
 
 
 def source_notes(resolved: ResolvedModel) -> list[str]:
@@ -165,20 +164,39 @@ def start_metrics(cfg: RunConfig, run_dir: Path, trainer, resolved: ResolvedMode
     return metrics
 
 
-def train_and_measure(cfg: RunConfig, trainer, resume_from: str | None, previous: dict, n_eval: int,
-                      metrics: dict) -> dict:
-    """Run (or resume) training with the progress/fault callbacks; fill in the final metrics."""
-    trainer.add_callback(ProgressCallback(previous, PROGRESS_FILE, trainer))
-    if os.environ.get("COOKBOOK_FAULT"):
-        trainer.add_callback(FaultInjectionCallback(os.environ["COOKBOOK_FAULT"]))
+def log_to_tensorboard(trainer, run_dir: Path) -> None:
+    """Point the Trainer's TensorBoard logger (report_to=["tensorboard"]) at RUN/tensorboard/. transformers 5
+    has no `logging_dir` argument: its callback copies $TENSORBOARD_LOGGING_DIR into its `logging_dir` when built
+    and opens the writer there when training starts (main process only). Setting the attribute on this trainer's
+    callback leaves the environment alone, which later runs in the same process would otherwise inherit."""
+    from transformers.integrations import TensorBoardCallback
+
+    for callback in trainer.callback_handler.callbacks:
+        if isinstance(callback, TensorBoardCallback):
+            callback.logging_dir = str(run_dir / TENSORBOARD_DIR)
+
+
+def train_and_measure(cfg: RunConfig, trainer, run: RunStart, n_eval: int, metrics: dict) -> dict:
+    """Run (or resume) training with progress records and fault hooks; write the loss curve; fill in the final
+    metrics."""
+    if not isinstance(trainer, AtomicCheckpoints):
+        raise TypeError(f"{type(trainer).__name__} must mix in cookbook.checkpoints.AtomicCheckpoints, so that a "
+                        "half-written checkpoint is never resumed")
+    trainer.add_checkpoint_writer(ProgressRecord(run.previous, trainer))
+    log_to_tensorboard(trainer, run.run_dir)
+    fault = signal_callback()
+    if fault is not None:
+        trainer.add_callback(fault)
     t0 = time.time()
-    trainer.train(resume_from_checkpoint=resume_from)
+    trainer.train(resume_from_checkpoint=run.resume_from)
     segment = time.time() - t0
     eval_loss = trainer.evaluate()["eval_loss"] if n_eval else None
+    if is_main_process() and loss_curve(run.run_dir / LOSS_CURVE, trainer.state.log_history):
+        metrics["loss_curve"] = LOSS_CURVE
 
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    runtime = previous.get("train_runtime_s", 0.0) + segment
-    tokens = previous.get("train_tokens", 0) + trainer.tokens_seen * trainer.accelerator.num_processes
+    runtime = run.previous.get("train_runtime_s", 0.0) + segment
+    tokens = run.previous.get("train_tokens", 0) + trainer.tokens_seen * trainer.accelerator.num_processes
     metrics.update(
         train_runtime_s=round(runtime, 2), peak_rss_mb=round(peak_rss_mb(), 1),
         train_tokens=int(tokens), train_tokens_per_s=round(tokens / runtime, 2) if runtime else 0.0,
@@ -189,43 +207,29 @@ def train_and_measure(cfg: RunConfig, trainer, resume_from: str | None, previous
     return metrics
 
 
-def finish_run(cfg: RunConfig, run_dir: Path, metrics: dict, notes: list[str]) -> None:
+def finish_run(cfg: RunConfig, run: RunStart, metrics: dict, notes: list[str]) -> None:
+    """Write metrics.json and the run card (with what resuming accepted), then release the run directory."""
     if is_main_process():
-        write_json(run_dir / "metrics.json", metrics)
-        write_run_card(run_dir, metrics, cfg, notes)
+        write_json(run.run_dir / "metrics.json", metrics)
+        write_run_card(run.run_dir, metrics, cfg, [*notes, *run.notes])
+    if run.lock is not None:
+        run.lock.release()
 
 
-class ProgressCallback(TrainerCallback):
-    """Stores cumulative runtime and token counts beside each checkpoint, so a resumed run reports totals."""
+class ProgressRecord:
+    """Writes cumulative runtime and token counts into each checkpoint before it is published, so a resumed run
+    reports totals."""
 
-    def __init__(self, previous: dict, filename: str, trainer):
-        self.previous, self.filename, self.trainer = previous, filename, trainer
+    def __init__(self, previous: dict, trainer):
+        self.previous, self.trainer = previous, trainer
         self.start = time.time()
 
-    def on_save(self, args, state, control, **kwargs):
-        if not state.is_world_process_zero:
-            return
-        model = kwargs.get("model")
-        ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+    def __call__(self, folder: Path, state) -> None:
         tokens = self.trainer.tokens_seen * self.trainer.accelerator.num_processes  # same count as metrics.json
         data = {
             "steps": state.global_step,
             "train_runtime_s": self.previous.get("train_runtime_s", 0.0) + time.time() - self.start,
             "train_tokens": self.previous.get("train_tokens", 0) + tokens,
-            "model_class": type(model).__name__ if model is not None else "",
+            "model_class": type(self.trainer.model).__name__,
         }
-        if ckpt.is_dir():
-            (ckpt / self.filename).write_text(json.dumps(data), encoding="utf-8")
-
-
-class FaultInjectionCallback(TrainerCallback):
-    """Test hook: `COOKBOOK_FAULT=STEP:SIGNAL` sends SIGNAL (KILL, INT, TERM) to this process right after the
-    checkpoint of STEP is saved, so tests can prove an interrupted run resumes and is never marked completed."""
-
-    def __init__(self, spec: str):
-        step, _, sig = spec.partition(":")
-        self.step, self.signal = int(step), getattr(signal, f"SIG{sig or 'KILL'}")
-
-    def on_save(self, args, state, control, **kwargs):
-        if state.global_step >= self.step:
-            os.kill(os.getpid(), self.signal)
+        (folder / PROGRESS_FILE).write_text(json.dumps(data), encoding="utf-8")

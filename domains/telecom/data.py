@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cookbook.config import DataConfig
-from cookbook.data import load_jsonl
+from cookbook.data import load_jsonl, load_jsonl_lines
 from cookbook.tasks.text.examples import TextExample
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -42,5 +42,6 @@ def load_rows(path: Path) -> list[dict]:
 
 def load_examples(cfg: DataConfig, split: str) -> list[TextExample]:
     path = resolve_path(cfg.train_file if split == "train" else cfg.test_file, split)
-    return [TextExample(id=r["id"], prompt=r["instruction"], reference=r["response"], group=r["use_case"])
-            for r in load_rows(path)]
+    return [TextExample(id=r["id"], prompt=r["instruction"], reference=r["response"], group=r["use_case"],
+                        source=f"{path}:{line}", fields=("instruction", "response"))
+            for line, r in load_jsonl_lines(path, SCHEMA, check=_check)]

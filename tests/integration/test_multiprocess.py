@@ -24,3 +24,10 @@ def test_two_process_ddp_run(tmp_path):
     m = read_metrics(out)
     assert m["num_processes"] == 2 and m["completed"] is True and m["steps"] == 6
     assert (out / "adapter" / "adapter_model.safetensors").is_file()
+    # Both ranks wrote their RNG state into each checkpoint before it was renamed into place.
+    last = out / "checkpoints" / "checkpoint-6"
+    assert (last / "rng_state_0.pth").is_file() and (last / "rng_state_1.pth").is_file()
+    assert not (out / "checkpoints" / ".incomplete").exists()
+    # Only the main process took the run directory's lock, logged to TensorBoard and drew the loss curve.
+    assert (out / "train.lock").is_file() and (out / "loss_curve.png").is_file()
+    assert len({e.name.split(".")[-2] for e in (out / "tensorboard").glob("events.out.tfevents.*")}) == 1

@@ -31,6 +31,11 @@ def test_train_writes_the_run_contract(speech_run):
     assert layers and all(0 <= v["used"] <= 4 for v in layers.values())
     assert (speech_run / "adapter" / "adapter_model.safetensors").is_file()
     assert json.loads((speech_run / "adapter" / "adapter_config.json").read_text())["peft_type"] == "S2LORA"
+    # The shared bookkeeping, whatever the task kind: TensorBoard logs, the loss curve, whole checkpoints.
+    assert list((speech_run / "tensorboard").glob("events.out.tfevents.*"))
+    assert (speech_run / "loss_curve.png").stat().st_size > 5000
+    assert "](loss_curve.png)" in (speech_run / "README.md").read_text()
+    assert (speech_run / "checkpoints").is_dir() and not (speech_run / "checkpoints" / ".incomplete").exists()
 
 
 def test_eval_reports_wer_per_split(speech_run):

@@ -31,6 +31,21 @@ def test_run_directory_contract(tiny_run):
     assert "tiny-gemma3" in card and m["weights_sha256"] in card
 
 
+def test_run_directory_has_tensorboard_logs_and_a_loss_curve(tiny_run):
+    events = list((tiny_run / "tensorboard").glob("events.out.tfevents.*"))
+    assert events and all(e.stat().st_size > 0 for e in events)
+    png = (tiny_run / "loss_curve.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    card = (tiny_run / "README.md").read_text()
+    assert "](loss_curve.png)" in card and "](tensorboard/)" in card and "tensorboard --logdir" in card
+    assert read_metrics(tiny_run)["loss_curve"] == "loss_curve.png"
+    # Checkpoints were published whole: nothing is left under the temporary name, and the lock is free again.
+    assert not (tiny_run / "checkpoints" / ".incomplete").exists()
+    from cookbook.run_lock import lock_run_dir
+
+    lock_run_dir(tiny_run).release()
+
+
 @pytest.mark.parametrize("signal_name, exit_code", [("KILL", -9), ("INT", 130)])
 def test_interrupted_run_is_not_completed_and_resumes(tmp_path, signal_name, exit_code):
     out = tmp_path / "run"

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
+from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.config import RunConfig
 from cookbook.models.resolve import ResolvedModel
 from cookbook.models.whisper import load_whisper
@@ -28,8 +29,9 @@ from cookbook.training import (
 KIND = "asr"
 
 
-class AsrTrainer(Seq2SeqTrainer):
-    """Adds the PEFT method's own regulariser (e.g. S2-LoRA's L1) to the loss and counts label tokens."""
+class AsrTrainer(AtomicCheckpoints, Seq2SeqTrainer):
+    """Adds the PEFT method's own regulariser (e.g. S2-LoRA's L1) to the loss and counts label tokens; checkpoints
+    are complete or absent (AtomicCheckpoints)."""
 
     def __init__(self, *args, penalty=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,11 +86,11 @@ def train_asr(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     add_method_callbacks(trainer, run)
     metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
                             run.previous)
-    metrics = train_and_measure(cfg, trainer, run.resume_from, run.previous, n_eval, metrics)
+    metrics = train_and_measure(cfg, trainer, run, n_eval, metrics)
     adapter = run_dir / "adapter"
     if is_main_process():
         metrics.update(save_adaptation(trainer, run, adapter))
         processor.save_pretrained(str(adapter))
-    finish_run(cfg, run_dir, metrics, [f"Method choice: {run.reason}.", *recipe.notes,
+    finish_run(cfg, run, metrics, [f"Method choice: {run.reason}.", *recipe.notes,
                                        "train_tokens counts transcript (label) tokens."])
     return metrics

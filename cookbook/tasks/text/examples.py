@@ -11,3 +11,6 @@ class TextExample:
     prompt: str  # the user's turn
     reference: str  # the reference answer
     group: str = ""  # reports break metrics down by it (a domain's categories)
+    # Where the row came from, for `file:line: field: problem` messages about it (e.g. too long to train on):
+    source: str = ""  # "path/to/train.jsonl:17"; "" = not from a file
+    fields: tuple[str, str] = ("prompt", "reference")  # the row's own names for the prompt and the reference

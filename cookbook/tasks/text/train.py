@@ -45,11 +45,11 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
     from peft import prepare_model_for_kbit_training
     from trl import SFTConfig
 
-    from cookbook.tasks.text.data import load_train_and_eval
+    from cookbook.tasks.text.data import end_of_turn_token, load_train_and_eval
 
     tokenizer = load_tokenizer(resolved)
     fmt = prompt_format(tokenizer)
-    train_rows, eval_rows = load_train_and_eval(cfg, recipe, fmt)
+    train_rows, eval_rows = load_train_and_eval(cfg, recipe, fmt)  # may refuse the data: before the model loads
     spec = PEFT_METHODS.get(method)
     model = load_model(resolved, quantize_4bit=spec.quantize_4bit)
     if spec.quantize_4bit:
@@ -64,7 +64,7 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
         fp16=False,
         max_length=cfg.data.max_seq_len,
         completion_only_loss=True,
-        eos_token=fmt.end_of_turn if fmt.end_of_turn in tokenizer.get_vocab() else None,
+        eos_token=end_of_turn_token(fmt),  # the same EOS the data's length check counts
         train_sampling_strategy="group_by_length" if cfg.train.group_by_length else "random",
     )
     return CookbookSFTTrainer(
@@ -81,10 +81,10 @@ def train_text(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     add_method_callbacks(trainer, run)
     metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
                             run.previous)
-    metrics = train_and_measure(cfg, trainer, run.resume_from, run.previous, n_eval, metrics)
+    metrics = train_and_measure(cfg, trainer, run, n_eval, metrics)
     if is_main_process():
         metrics.update(save_adaptation(trainer, run, run_dir / "adapter"))
         trainer.processing_class.save_pretrained(str(run_dir / "adapter"))
     notes = [f"Method choice: {run.reason}.", *recipe.notes, *source_notes(run.resolved)]
-    finish_run(cfg, run_dir, metrics, notes)
+    finish_run(cfg, run, metrics, notes)
     return metrics

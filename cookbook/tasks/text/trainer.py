@@ -1,5 +1,5 @@
-"""CookbookSFTTrainer: TRL's SFTTrainer with the chunked completion-only loss, the PEFT method's own loss term and
-token accounting."""
+"""CookbookSFTTrainer: TRL's SFTTrainer with the chunked completion-only loss, the PEFT method's own loss term,
+token accounting, and checkpoints that are complete or absent (cookbook.checkpoints.AtomicCheckpoints)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 import torch
 from trl import SFTTrainer
 
+from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.tasks.text.completion_loss import add_completion_loss_head
 
 
@@ -23,7 +24,7 @@ def _no_penalty(model):
     return 0.0
 
 
-class CookbookSFTTrainer(SFTTrainer):
+class CookbookSFTTrainer(AtomicCheckpoints, SFTTrainer):
     def __init__(self, *args, loss_impl: str = "chunked", loss_chunk_size: int = 256,
                  penalty: Callable = _no_penalty, **kwargs):
         super().__init__(*args, **kwargs)
