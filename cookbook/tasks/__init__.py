@@ -27,6 +27,16 @@ class TaskKind:
     answers: Callable | None = None
 
 
+def lazy(module: str, name: str) -> Callable:
+    """`module.name`, imported on first call: a kind's package stays free of torch until it does work."""
+
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
 TASKS: Registry[TaskKind] = Registry("task kind")
 _scanned = False
 

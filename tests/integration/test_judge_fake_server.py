@@ -3,15 +3,13 @@ returns valid verdicts: the report, calibration and injection sections, cache hi
 
 import json
 import re
-import threading
-import time
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from judges.cli import main
 from tests.conftest import REPO
+from tests.scripted_server import serve_in_thread
 
 FIX = REPO / "tests" / "fixtures" / "judge"
 
@@ -83,23 +81,19 @@ def fake_server(tmp_path, monkeypatch, request):
         return {"id": "x", "object": "text_completion", "created": 0, "model": body["model"],
                 "choices": [{"index": 0, "finish_reason": "length", "text": script.completion(body)}]}
 
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-    port = srv.servers[0].sockets[0].getsockname()[1]
+    with serve_in_thread(app) as port:
+        yield _write_state(tmp_path, monkeypatch, port, request.param, script)
+
+
+def _write_state(tmp_path, monkeypatch, port: int, style: str, script):
     state = tmp_path / "state.json"
     state.write_text(json.dumps({"url": f"http://127.0.0.1:{port}/v1", "model": "fake-judge", "model_spec": "fake",
                                  # answers like `transformers serve`: no response_format is sent
                                  "pid": -1, "backend": "transformers", "lora_modules": {},
-                                 "prompt_style": request.param,
-                                 "end_token_ids": [7, 9] if request.param == "completion" else None}))
+                                 "prompt_style": style,
+                                 "end_token_ids": [7, 9] if style == "completion" else None}))
     monkeypatch.setenv("JUDGE_SERVER_STATE", str(state))
-    yield script
-    srv.should_exit = True
-    thread.join(timeout=10)
+    return script
 
 
 def _run_dir(tmp_path):

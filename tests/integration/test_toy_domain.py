@@ -5,14 +5,12 @@ scripted OpenAI-compatible server) without any file of the repository being touc
 import json
 import subprocess
 import textwrap
-import threading
-import time
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from tests.conftest import REPO, run_cli
+from tests.scripted_server import serve_in_thread
 
 pytestmark = pytest.mark.integration
 
@@ -115,19 +113,13 @@ def scripted_judge(tmp_path, monkeypatch):
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": json.dumps(verdict)}}]}
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    state = tmp_path / "judge-state.json"
-    state.write_text(json.dumps({"url": f"http://127.0.0.1:{port}/v1", "model": "scripted", "model_spec": "scripted",
-                                 "pid": -1, "backend": "transformers", "lora_modules": {}, "prompt_style": "chat"}))
-    monkeypatch.setenv("JUDGE_SERVER_STATE", str(state))
-    yield seen
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as port:
+        state = tmp_path / "judge-state.json"
+        state.write_text(json.dumps({"url": f"http://127.0.0.1:{port}/v1", "model": "scripted",
+                                     "model_spec": "scripted", "pid": -1, "backend": "transformers",
+                                     "lora_modules": {}, "prompt_style": "chat"}))
+        monkeypatch.setenv("JUDGE_SERVER_STATE", str(state))
+        yield seen
 
 
 def test_toy_domain_folder_is_discovered_trained_evaluated_and_judged(tmp_path, monkeypatch, scripted_judge):
