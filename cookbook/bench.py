@@ -127,7 +127,8 @@ def run_sft_bench(overrides: list[str]) -> dict:
     if not s.domain:
         from cookbook.errors import ConfigError
 
-        raise ConfigError("bench: say which text domain's data to train on, e.g. `cookbook bench domain=telecom`")
+        raise ConfigError("bench: say which text domain's data to train on: `cookbook bench domain=<name>` "
+                          "(a text domain from `cookbook ls`)")
     from cookbook.models import resolve_model
 
     resolve_model(s.model)  # convert/cache once, outside both measured processes

@@ -35,7 +35,7 @@ class DataConfig:
     max_train_samples: int = 0  # 0 = all
     eval_samples: int = 24  # held-out rows used for eval loss during training
     max_seq_len: int = 256
-    corpus_seed: int = 0  # domains with a generated corpus (speech): the seed it is synthesized from
+    corpus_seed: int = 0  # domains with a generated corpus: the seed it is synthesized from
 
 
 @dataclass

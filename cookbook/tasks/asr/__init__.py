@@ -8,7 +8,7 @@ from cookbook.tasks import TaskKind, lazy
 from cookbook.tasks.asr.examples import AudioExample
 
 TASK = TaskKind(
-    name="asr", description="speech recognition: seq2seq fine-tuning on (audio, transcript) pairs",
+    name="asr", description="ASR: seq2seq fine-tuning on (audio, transcript) pairs",
     example_type=AudioExample,
     train=lazy("cookbook.tasks.asr.train", "train_asr"),
     load_run=lazy("cookbook.tasks.asr.inference", "load_asr_run"),

@@ -1,4 +1,4 @@
-"""What a speech domain's `load_examples` returns."""
+"""What an ASR domain's `load_examples` returns."""
 
 from __future__ import annotations
 
