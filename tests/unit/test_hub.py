@@ -81,8 +81,12 @@ def test_the_hub_names_no_domain():
     (["DOMAIN=speech", "RUN=runs/speech/x"], "cookbook demo speech --run \"runs/speech/x\" --port 7860"),
 ])
 def test_make_demo_is_the_hub_unless_a_domain_is_given(args, expected):
-    env = {k: v for k, v in os.environ.items() if k not in {"DOMAIN", "RUN", "RUNS_ROOT", "MAKEFLAGS"}}
+    # Under `make test` the environment carries the outer make's MAKELEVEL/MAKEFLAGS (a nested make then prints
+    # "Entering/Leaving directory" lines): run this make as a top-level one.
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DOMAIN", "RUN", "RUNS_ROOT", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     target = [] if args[:1] == ["hub"] else ["demo"]
-    proc = subprocess.run(["make", "-n", *target, *args], cwd=REPO, env=env, capture_output=True, text=True)
+    proc = subprocess.run(["make", "-n", "--no-print-directory", *target, *args], cwd=REPO, env=env,
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout.splitlines()[-1]
