@@ -9,7 +9,8 @@ HERE = Path(__file__).parent
 
 RECIPE = Recipe(
     name="telecom",
-    description="telecom assistant: QLoRA on Gemma 3 270M, 20 use-cases, ROUGE-L / token F1 per use-case",
+    description="telecom assistant: LoRA on Qwen2.5-Coder-0.5B-Instruct (QLoRA: METHOD=qlora), 20 use-cases, "
+                "ROUGE-L / token F1 per use-case",
     task="text",
     config_dir=HERE / "configs",
     load_examples=data.load_examples,

@@ -32,7 +32,8 @@ def test_gemma_3_270m_converts_with_the_right_architecture():
 
 
 def test_two_qlora_steps_on_the_real_model(tmp_path):
-    proc = run_cli("train", "telecom", "train.max_steps=2", "train.batch_size=2", "data.eval_samples=2",
+    proc = run_cli("train", "telecom", "model.source=gemma-3-270m", "peft.method=auto",
+                   "train.max_steps=2", "train.batch_size=2", "data.eval_samples=2",
                    "train.save_steps=2", f"output_dir={tmp_path / 'run'}", timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]
     m = read_metrics(tmp_path / "run")

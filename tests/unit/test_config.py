@@ -10,7 +10,7 @@ TELECOM = repo_root() / "domains" / "telecom" / "configs"
 def test_default_config_loads_with_types():
     cfg = load_config(TELECOM / "default.yaml")
     assert isinstance(cfg, RunConfig)
-    assert cfg.model.source == "gemma-3-270m"
+    assert cfg.model.source == "qwen2.5-coder-0.5b-instruct"
     assert isinstance(cfg.train.lr, float) and cfg.train.max_steps > 0
 
 
