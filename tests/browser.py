@@ -77,3 +77,20 @@ def start_demo(module: str, run_dir):
 def stop_app(proc) -> None:
     proc.terminate()
     proc.wait(timeout=30)
+
+
+def ask_side_by_side(driver, wait, question: str, scope: str = "") -> tuple[str, str]:
+    """Type `question` into a side-by-side text demo (inside `scope`, a CSS prefix such as a hub tab), press Ask,
+    and wait for both answers: (base, tuned)."""
+    from selenium.webdriver.common.by import By
+
+    box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f"{scope} #question textarea".strip()))
+    box.send_keys(question)
+    driver.find_element(By.CSS_SELECTOR, f"{scope} #ask".strip()).click()
+
+    def answers(d):
+        base = d.find_element(By.CSS_SELECTOR, f"{scope} #base-answer textarea".strip()).get_attribute("value")
+        tuned = d.find_element(By.CSS_SELECTOR, f"{scope} #tuned-answer textarea".strip()).get_attribute("value")
+        return (base, tuned) if base and tuned else False
+
+    return wait.until(answers)

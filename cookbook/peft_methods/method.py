@@ -5,8 +5,7 @@ Trainers call these hooks and never branch on a method's name."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cookbook.registry import Registry
@@ -72,7 +71,6 @@ class PeftMethod:
     penalty: Callable = _no_penalty  # (trainable model) -> a loss term added while training, or 0.0
     summary: Callable = _no_summary  # (trained model) -> extra metrics.json keys (e.g. rank_distribution)
     available: Callable = _always_available  # () -> (usable here?, why) e.g. 4-bit kernels present
-    extra: dict = field(default_factory=dict)
 
     def attach_to(self, model, cfg, model_type: str, total_steps: int):
         return self.attach(self, model, cfg, model_type, total_steps)
@@ -87,6 +85,3 @@ PEFT_METHODS: Registry[PeftMethod] = Registry("PEFT method")
 def register(method: PeftMethod) -> PeftMethod:
     return PEFT_METHODS.register(method.name)(method)
 
-
-def no_adapter_mode() -> object:
-    return nullcontext()

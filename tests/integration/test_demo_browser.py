@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser import make_driver, start_demo, stop_app
+from tests.browser import ask_side_by_side, make_driver, start_demo, stop_app
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -18,23 +18,13 @@ def demo(tiny_run):
 
 
 def test_demo_answers_a_question_side_by_side(demo):
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver = make_driver()
     try:
         driver.get(demo)
         wait = WebDriverWait(driver, 120)
-        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#question textarea"))
-        box.send_keys("What does the UPF do in the 5G core?")
-        driver.find_element(By.CSS_SELECTOR, "#ask").click()
-
-        def answers(d):
-            base = d.find_element(By.CSS_SELECTOR, "#base-answer textarea").get_attribute("value")
-            tuned = d.find_element(By.CSS_SELECTOR, "#tuned-answer textarea").get_attribute("value")
-            return (base, tuned) if base and tuned else False
-
-        base, tuned = wait.until(answers)
+        base, tuned = ask_side_by_side(driver, wait, "What does the UPF do in the 5G core?")
         assert base.strip() and tuned.strip()
         assert "(ask a question)" not in base
         driver.save_screenshot(str(REPO / "runs" / "demo_screenshot.png")) if (REPO / "runs").is_dir() else None

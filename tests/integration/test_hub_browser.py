@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from cookbook.discovery import load_domains
-from tests.browser import make_driver, start_app, stop_app
+from tests.browser import ask_side_by_side, make_driver, start_app, stop_app
 from tests.conftest import read_metrics
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -64,16 +64,7 @@ def test_hub_lists_every_domain_and_opens_the_telecom_demo(hub_url, tiny_run):
         assert tabs == ["All domains", "telecom"]  # a demo tab only where there is a finished run
 
         driver.find_element(By.ID, "tab-telecom-button").click()
-        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#tab-telecom #question textarea"))
-        box.send_keys("What does the UPF do in the 5G core?")
-        driver.find_element(By.CSS_SELECTOR, "#tab-telecom #ask").click()
-
-        def answers(d):
-            base = d.find_element(By.CSS_SELECTOR, "#tab-telecom #base-answer textarea").get_attribute("value")
-            tuned = d.find_element(By.CSS_SELECTOR, "#tab-telecom #tuned-answer textarea").get_attribute("value")
-            return (base, tuned) if base and tuned else False
-
-        base, tuned = wait.until(answers)
+        base, tuned = ask_side_by_side(driver, wait, "What does the UPF do in the 5G core?", "#tab-telecom")
         assert base.strip() and tuned.strip() and "(ask a question)" not in base
     finally:
         driver.quit()
