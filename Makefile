@@ -2,6 +2,7 @@
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
 #            demo: PORT RUNS_ROOT (the hub's runs folder)
 #            lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
+#            judge-calibrate: JUDGES GOLD PAIRS
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -76,7 +77,8 @@ lm-eval: setup
 bench: setup
 	$(BIN)/cookbook bench domain=$(DOMAIN) $(ARGS)
 
-# LLM-as-judge (judges/). JUDGE_MODEL picks the judge (default: the bundled, weak Gemma 3 270M). Each target uses
+# LLM-as-judge (judges/). JUDGE_MODEL picks the judge (default: the best judge in docs/judge_calibration.json that is
+# here, else Qwen2.5-Coder-0.5B-Instruct). Each target uses
 # the running judge server or starts one for its own duration.
 JUDGE_OPTS := $(if $(LIMIT),--limit $(LIMIT)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY)) \
   $(if $(MAX_TOKENS),--max-tokens $(MAX_TOKENS))
@@ -84,8 +86,12 @@ JUDGE_OPTS := $(if $(LIMIT),--limit $(LIMIT)) $(if $(CONCURRENCY),--concurrency 
 judge: setup
 	$(BIN)/python -m judges.cli judge --domain $(DOMAIN) --run "$(RUN)" $(JUDGE_OPTS) $(ARGS)
 
+# Every judge (JUDGES=a,b to pick; default: the offline ones and the latest judge adapter run) against the domain's
+# gold labels (GOLD=path.jsonl for your own), RUN's tuned-vs-base pairs (default: the domain's latest finished run;
+# PAIRS=n of them) and its attacks -> docs/judge_calibration.{json,md,png}
 judge-calibrate: setup
-	$(BIN)/python -m judges.cli calibrate --domain $(DOMAIN) --run "$(RUN)" $(JUDGE_OPTS) $(ARGS)
+	$(BIN)/python -m judges.cli calibrate --domain $(DOMAIN) $(if $(RUN),--run "$(RUN)") $(if $(GOLD),--gold "$(GOLD)") \
+	  $(if $(JUDGES),--judges "$(JUDGES)") $(if $(PAIRS),--pairs $(PAIRS)) $(JUDGE_OPTS) $(ARGS)
 
 judge-server: setup
 	$(BIN)/python -m judges.cli server-start $(if $(RUN),--run "$(RUN)") $(ARGS)

@@ -36,6 +36,7 @@ class DataConfig:
     eval_samples: int = 24  # held-out rows used for eval loss during training
     max_seq_len: int = 256
     corpus_seed: int = 0  # domains with a generated corpus: the seed it is synthesized from
+    source_domain: str = ""  # domains built from another domain's data (a judge adapter): that domain's name
 
 
 @dataclass

@@ -141,6 +141,70 @@ def cmd_server_start(args) -> int:
     return 0
 
 
+DEFAULT_JUDGES = ("gemma-3-270m", "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct")
+JUDGE_ADAPTER_DOMAIN = "judge"  # the recipe whose finished runs are judge adapters (domains/judge/)
+
+
+def _judge_specs(given: str | None) -> dict[str, str]:
+    """{table name: spec}. A judge adapter run is named after its base model."""
+    from cookbook.runs import latest_finished_run
+    from judges.judge_models import is_adapter_run, judge_model
+
+    specs = [x.strip() for x in given.split(",") if x.strip()] if given else list(DEFAULT_JUDGES)
+    if not given and (latest := latest_finished_run(REPO / "runs", JUDGE_ADAPTER_DOMAIN)) is not None:
+        specs.insert(2, str(Path(latest).relative_to(REPO)) if Path(latest).is_relative_to(REPO) else str(latest))
+    out = {}
+    for spec in specs:
+        name = f"{judge_model(spec).base_spec} + judge adapter" if is_adapter_run(spec) else spec
+        out[name] = spec
+    return out
+
+
+def cmd_calibrate(args) -> int:
+    from judges import run as jr
+    from judges.calibration import calibrate_judge, merge_into
+    from judges.calibration_report import plot, table_md
+    from judges.gold import load_gold
+    from judges.injection import load_injections
+
+    assets = _judge_assets(args.domain)
+    gold_path = _domain_file(args.gold, assets.gold_file)
+    if gold_path is None or not gold_path.is_file():
+        raise ConfigError(f"{gold_path or 'the domain'}:0: -: no gold labels (pass --gold / GOLD=path.jsonl)")
+    gold = jr.stratified(load_gold(gold_path, assets.groups), args.limit, "group")
+    inj_path = _domain_file(args.injections, assets.injection_file)
+    injections = load_injections(inj_path, assets.groups) if inj_path and inj_path.is_file() else None
+    answers = None
+    if args.run is None and args.pairs:
+        from cookbook.runs import latest_finished_run
+
+        args.run = latest_finished_run(REPO / "runs", args.domain)
+        print(f"[judge] pairs from {args.run or f'no finished {args.domain} run: swap test skipped'}",
+              file=sys.stderr)
+    if args.run and args.pairs:
+        answers = jr.stratified(jr.load_answers(args.domain, Path(args.run)), args.pairs, "group")
+    out = Path(args.out)
+    gold_name = str(gold_path.resolve().relative_to(REPO)) if gold_path.resolve().is_relative_to(REPO) \
+        else str(gold_path)
+    table = {}
+    for name, spec in _judge_specs(args.judges).items():
+        print(f"[judge] calibrating {name} ({spec}) on {len(gold)} gold rows"
+              f"{f', {len(answers)} pairs' if answers else ''}{f', {len(injections)} attacks' if injections else ''}",
+              file=sys.stderr)
+        row = calibrate_judge(name, spec, assets, gold, answers, injections, REPO / "runs" / "judge-calibration",
+                              args.concurrency, args.max_tokens)
+        row["limit"], row["pairs_run"] = args.limit, args.run
+        table = merge_into(out, args.domain, gold_name, name, row)
+        out.with_suffix(".md").write_text(table_md(table), encoding="utf-8")
+        plot(table, out.with_suffix(".png"))
+        print(f"[judge] {name}: kappa {row['kappa']} {row['kappa_ci']}, spearman {row['spearman']}, exact "
+              f"{row['exact']}, flip {row.get('swap_flip_rate')}, position-A {row.get('position_a_rate')}, "
+              f"injection {row.get('injection_shift')} ({row['seconds']:.0f} s)", file=sys.stderr)
+    print(table_md(table))
+    print(f"[judge] wrote {out}, {out.with_suffix('.md')} and {out.with_suffix('.png')}", file=sys.stderr)
+    return 0
+
+
 def cmd_server_stop(args) -> int:
     print("[judge] stopped" if server.stop() else "[judge] no judge server state file", file=sys.stderr)
     return 0
@@ -178,7 +242,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for name, jobs, hlp in (("judge", ["judged_eval", "calibration", "injection"], "judged eval + calibration + "
                              "injection, then the report"),
-                            ("calibrate", ["calibration"], "agreement with the gold labels"),
                             ("injection", ["injection"], "score shift caused by steering text")):
         s = sub.add_parser(name, help=hlp)
         s.add_argument("--domain", required=True, help="the domain whose recipe supplies the judge assets (DOMAIN=...)")
@@ -191,11 +254,29 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--injections", default=None,
                        help="injection corpus (default: the domain's JudgeAssets.injection_file)")
         s.set_defaults(func=lambda a, jobs=jobs: _run_jobs(a, jobs))
+    s = sub.add_parser("calibrate", help="every judge against the gold labels, pairs and attacks -> one table")
+    s.add_argument("--domain", required=True, help="the domain whose recipe supplies the judge assets (DOMAIN=...)")
+    s.add_argument("--judges", default=None,
+                   help="comma-separated judge specs (sources, folders, hub ids, judge adapter runs); default: "
+                        + ", ".join(DEFAULT_JUDGES) + " and the latest finished judge adapter run")
+    s.add_argument("--run", default=None, help="a finished run of the domain: its tuned-vs-base pairs give the "
+                   "swap-flip and position-A rates (skipped without one)")
+    s.add_argument("--gold", default=None, help="gold labels (default: the domain's JudgeAssets.gold_file)")
+    s.add_argument("--injections", default=None,
+                   help="injection corpus (default: the domain's JudgeAssets.injection_file)")
+    s.add_argument("--limit", type=int, default=None, help="only this many gold rows (spread over groups)")
+    s.add_argument("--pairs", type=int, default=40, help="tuned-vs-base pairs of --run to judge (0: none)")
+    s.add_argument("--max-tokens", type=int, default=None, help="judge reply budget (default 160 / 128)")
+    s.add_argument("--concurrency", type=int, default=8)
+    s.add_argument("--out", default=str(REPO / "docs" / "judge_calibration.json"))
+    s.set_defaults(func=cmd_calibrate)
     s = sub.add_parser("report", help="rebuild RUN/judge/report.* from the saved sections")
     s.add_argument("--run", required=True)
     s.set_defaults(func=lambda a: (build_report(Path(a.run) / "judge"), 0)[1])
     s = sub.add_parser("server-start")
-    s.add_argument("--model", default=None, help="judge model (default $JUDGE_MODEL or gemma-3-270m)")
+    s.add_argument("--model", default=None,
+                   help="judge model or judge adapter run (default $JUDGE_MODEL, else the calibrated default of "
+                        "docs/judge_calibration.json, else qwen2.5-coder-0.5b-instruct)")
     s.add_argument("--port", type=int, default=None)
     s.add_argument("--backend", choices=["auto", "vllm", "transformers"], default="auto")
     s.add_argument("--lora", action="append", help="name=adapter_dir (vLLM only), repeatable")
@@ -209,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--domain", required=True, help="the domain whose answers and judge assets to use (DOMAIN=...)")
     s.add_argument("--run", default=None, help="grade this run's tuned answers (default: the reference answers)")
     s.add_argument("--items", type=int, default=16)
-    s.add_argument("--levels", default="1,4,8,16")
+    s.add_argument("--levels", default="1,8")
     s.add_argument("--max-tokens", type=int, default=96)
     s.add_argument("--out", default="reports/bench/judge.json")
     s.set_defaults(func=cmd_bench)

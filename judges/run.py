@@ -69,6 +69,23 @@ def _by_group(results: list[dict]) -> dict:
     return {g: stats.mean_scores(rs, CRITERION_NAMES) for g, rs in sorted(groups.items())}
 
 
+async def judged_pairs(client: JudgeClient, assets: JudgeAssets, answers: list[dict],
+                       max_tokens: int | None = None) -> tuple[dict, list[dict]]:
+    """Tuned (x) vs base (y) in both orders -> (pairwise section, raw pairs)."""
+    items = [Item(a["id"], a["question"], a["reference"], a["group"]) for a in answers]
+    tuned, base = [a["tuned"] for a in answers], [a["base"] for a in answers]
+    pk = {"max_tokens": max_tokens} if max_tokens else {}
+    pairs = await compare_pairwise(client, assets, items, tuned, base, desc="pairwise tuned vs base", **pk)
+    len_t, len_b = [n_words(t) for t in tuned], [n_words(b) for b in base]
+    singles = [p["verdict_x_first"] for p in pairs] + [p["verdict_y_first"] for p in pairs]
+    section = {"systems": {"x": "tuned", "y": "base"},
+               "win_tie_loss": stats.win_tie_loss([p["outcome"] for p in pairs]),
+               "swap": stats.flip_rate(pairs), "position": stats.position_bias(singles),
+               "length_controlled": stats.length_controlled_win_rate([p["outcome"] for p in pairs], len_t, len_b),
+               "longer_wins": _longer_wins(pairs, len_t, len_b)}
+    return section, pairs
+
+
 async def judged_eval(client: JudgeClient, assets: JudgeAssets, answers: list[dict],
                       max_tokens: int | None = None) -> tuple[dict, dict]:
     """-> (report section, raw judgments). Pairwise: x = tuned, y = base."""
@@ -77,21 +94,14 @@ async def judged_eval(client: JudgeClient, assets: JudgeAssets, answers: list[di
     pk = {"max_tokens": max_tokens} if max_tokens else {}
     point = {"base": await grade_pointwise(client, assets, items, base, desc="pointwise base", **pk),
              "tuned": await grade_pointwise(client, assets, items, tuned, desc="pointwise tuned", **pk)}
-    pairs = await compare_pairwise(client, assets, items, tuned, base, desc="pairwise tuned vs base", **pk)
-    len_t, len_b = [n_words(t) for t in tuned], [n_words(b) for b in base]
-    singles = [p["verdict_x_first"] for p in pairs] + [p["verdict_y_first"] for p in pairs]
+    pairwise, pairs = await judged_pairs(client, assets, answers, max_tokens)
     section = {
         "n_questions": len(items),
         "group_label": assets.group_label,
         "pointwise": {s: {"overall": stats.mean_scores(point[s], CRITERION_NAMES), "by_group": _by_group(point[s])}
                       for s in ("base", "tuned")},
-        "pairwise": {"systems": {"x": "tuned", "y": "base"},
-                     "win_tie_loss": stats.win_tie_loss([p["outcome"] for p in pairs]),
-                     "swap": stats.flip_rate(pairs), "position": stats.position_bias(singles),
-                     "length_controlled": stats.length_controlled_win_rate([p["outcome"] for p in pairs],
-                                                                           len_t, len_b),
-                     "longer_wins": _longer_wins(pairs, len_t, len_b)},
-        "lengths_words": {"tuned": len_t, "base": len_b},
+        "pairwise": pairwise,
+        "lengths_words": {"tuned": [n_words(t) for t in tuned], "base": [n_words(b) for b in base]},
         "suspicious_candidates": [{"id": a["id"], "system": s, "flags": f} for a in answers
                                   for s in ("base", "tuned") if (f := detect(a[s]))],
     }

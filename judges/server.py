@@ -16,14 +16,10 @@ import urllib.request
 from pathlib import Path
 
 from cookbook.errors import CookbookError
+from judges.judge_models import ADAPTER_NAME, judge_model, judge_model_spec, merged_copy
 from judges.server_state import ServerState, load_state, remove_state, state_path, write_state
 
 HOST = "127.0.0.1"
-DEFAULT_JUDGE = "gemma-3-270m"  # bundled, offline, and weak: reports say so
-
-
-def judge_model_spec() -> str:
-    return os.environ.get("JUDGE_MODEL") or DEFAULT_JUDGE
 
 
 def vllm_available() -> bool:
@@ -47,9 +43,13 @@ def vllm_command(model: str, port: int, lora_modules: dict[str, str] | None = No
     return cmd
 
 
-# KV cache for continuous batching, in blocks of 256 tokens: 64 blocks hold 16 judgments of ~1k tokens. Left to
-# itself transformers sizes the cache from free memory (GBs on a CPU box), and attention masks grow with it.
-CB_NUM_BLOCKS = 64
+# KV cache for continuous batching: 512 blocks of 32 tokens hold 16 judgments of ~1k tokens. Left to itself
+# transformers sizes the cache from free memory (GBs on a CPU box), and attention masks grow with it. Small blocks
+# because prefix sharing (on for models without sliding-window layers, e.g. Qwen2; transformers'
+# SlidingAttentionCacheAllocator has supports_block_sharing = False) reuses only complete blocks: with 32-token
+# blocks nearly all of the rubric's system turn, identical in every request, is computed once.
+CB_BLOCK_SIZE = 32
+CB_NUM_BLOCKS = 512
 CB_MAX_BATCH_TOKENS = 1024
 
 
@@ -57,7 +57,7 @@ def transformers_command(model: str, port: int, continuous_batching: bool = True
     exe = Path(sys.executable).with_name("transformers")
     cmd = [str(exe), "serve", model, "--host", HOST, "--port", str(port), "--device", "cpu", "--dtype", "float32"]
     if continuous_batching:
-        cmd += ["--continuous-batching", "--cb-num-blocks", str(CB_NUM_BLOCKS),
+        cmd += ["--continuous-batching", "--cb-block-size", str(CB_BLOCK_SIZE), "--cb-num-blocks", str(CB_NUM_BLOCKS),
                 "--cb-max-batch-tokens", str(CB_MAX_BATCH_TOKENS)]
     else:
         cmd.append("--no-continuous-batching")
@@ -65,10 +65,11 @@ def transformers_command(model: str, port: int, continuous_batching: bool = True
 
 
 def is_base_model(spec: str | None) -> bool:
-    """True for a judge known to be a base model: an offline model source registered with instruction_tuned=False.
-    Hub ids and local folders are taken to be instruction-tuned."""
+    """True for a judge known to be a base model: an offline model source registered with instruction_tuned=False
+    (or an adapter trained on one). Hub ids and local folders are taken to be instruction-tuned."""
     from cookbook.models.resolve import MODEL_SOURCES
 
+    spec = judge_model(spec).base_spec if spec else spec
     return bool(spec) and spec in MODEL_SOURCES and MODEL_SOURCES.get(spec).instruction_tuned is False
 
 
@@ -116,15 +117,20 @@ def start(model_spec: str | None = None, port: int | None = None, lora_modules: 
     from cookbook.models.resolve import resolve_model
 
     spec = model_spec or judge_model_spec()
-    model_path = resolve_model(spec).path
+    judge = judge_model(spec)
     port = port or free_port()
     if backend == "auto":
         backend = "vllm" if vllm_available() else "transformers"
+    served = spec
     if backend == "vllm":
-        cmd = vllm_command(model_path, port, lora_modules, served_name=spec)
+        model_path = resolve_model(judge.base_spec).path
+        if judge.adapter is not None:  # the judge is base + its adapter: requests name the adapter
+            lora_modules, served = {**(lora_modules or {}), ADAPTER_NAME: str(judge.adapter)}, ADAPTER_NAME
+        cmd = vllm_command(model_path, port, lora_modules, served_name=judge.base_spec)
     else:
+        model_path = str(merged_copy(Path(spec))) if judge.adapter is not None else resolve_model(spec).path
         cmd = transformers_command(model_path, port, continuous_batching)
-        lora_modules = {}  # transformers serve takes no adapters; the judge is the base model
+        lora_modules = {}  # transformers serve takes no adapters: an adapter judge is served merged
     log_path = log_path or state_path().parent / "server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
@@ -143,7 +149,7 @@ def start(model_spec: str | None = None, port: int | None = None, lora_modules: 
     if prompt_style == "auto":
         prompt_style = prompt_style_for(spec)
     ends = end_token_ids(model_path) if prompt_style == "completion" and backend == "transformers" else None
-    state = ServerState(url=url, model=spec if backend == "vllm" else model_path, backend=backend, pid=proc.pid,
+    state = ServerState(url=url, model=served if backend == "vllm" else model_path, backend=backend, pid=proc.pid,
                         model_spec=spec, model_path=model_path, lora_modules=lora_modules or {},
                         continuous_batching=continuous_batching, prompt_style=prompt_style, end_token_ids=ends,
                         command=cmd, log=str(log_path))

@@ -7,6 +7,7 @@ with the fields of `ServerState` (url, model and backend required; unknown keys 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,21 @@ PROMPT_STYLES = ("chat", "completion")
 def state_path(path: str | Path | None = None) -> Path:
     """`path` when given, else $JUDGE_SERVER_STATE, else runs/judge-server/state.json."""
     return Path(path) if path else Path(os.environ.get(ENV) or DEFAULT_STATE)
+
+
+@contextlib.contextmanager
+def private_state(folder: Path):
+    """Within the block the state file is `folder`/state.json: a server started there (a calibration's, one per
+    judge) leaves the user's own judge server and its state file alone."""
+    old = os.environ.get(ENV)
+    os.environ[ENV] = str(Path(folder) / "state.json")
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = old
 
 
 @dataclass

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from cookbook.config import RunConfig
+from cookbook.tasks.text.examples import system_prompt_for
 from cookbook.tasks.text.generate import TunedModel, decoding_settings, generate, load_run
 
 
@@ -18,10 +19,11 @@ def held_out(cfg: RunConfig, recipe) -> list:
 def generate_both(tm: TunedModel, cfg: RunConfig, recipe, examples: list) -> dict[str, tuple[list[str], float]]:
     """{"base": (answers, seconds), "tuned": (answers, seconds)}."""
     questions = [e.prompt for e in examples]
+    systems = [system_prompt_for(e, recipe.system_prompt) for e in examples]
     out = {}
     for name, use_adapter in (("base", False), ("tuned", True)):
         t0 = time.time()
-        preds = generate(tm, questions, recipe.system_prompt, use_adapter=use_adapter,
+        preds = generate(tm, questions, systems, use_adapter=use_adapter,
                          batch_size=cfg.eval.batch_size, desc=f"{name} answers", **decoding_settings(cfg.eval))
         out[name] = (preds, round(time.time() - t0, 1))
     return out

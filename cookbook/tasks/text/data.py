@@ -23,6 +23,7 @@ from dataclasses import replace
 from cookbook.config import RunConfig
 from cookbook.errors import DataError
 from cookbook.models.prompt_format import PromptFormat
+from cookbook.tasks.text.examples import system_prompt_for
 
 # A question cut shorter than this is no longer the question the answer replies to; training on the answer then
 # teaches the model to answer something it was not asked.
@@ -53,10 +54,10 @@ class SequenceBudget:
     def fit(self, example) -> tuple[object, str]:
         """(the example to train on, "fits" | "answer_cut" | "prompt_cut"); DataError if it cannot fit."""
         completion = self.completion(example)
-        total = self.length(self.fmt.prompt(example.prompt, self.system) + completion)
+        total = self.length(self.fmt.prompt(example.prompt, system_prompt_for(example, self.system)) + completion)
         if total <= self.max_len:
             return example, "fits"
-        if self.length(self.fmt.prompt(example.prompt, self.system)) < self.max_len:
+        if self.length(self.fmt.prompt(example.prompt, system_prompt_for(example, self.system))) < self.max_len:
             return example, "answer_cut"
         user = self.tok(text=example.prompt.strip(), add_special_tokens=False)["input_ids"]
         least = min(MIN_PROMPT_TOKENS, len(user))
@@ -65,7 +66,8 @@ class SequenceBudget:
             if keep < least:
                 break
             cut = replace(example, prompt=self.tok.decode(user[-keep:]))
-            over = self.length(self.fmt.prompt(cut.prompt, self.system) + completion) - self.max_len
+            cut_prompt = self.fmt.prompt(cut.prompt, system_prompt_for(cut, self.system))
+            over = self.length(cut_prompt + completion) - self.max_len
             if over <= 0:
                 return cut, "prompt_cut"
             keep -= over

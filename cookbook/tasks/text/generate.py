@@ -38,13 +38,15 @@ def load_run(run_dir: str | Path) -> TunedModel:
 
 
 @torch.inference_mode()
-def generate(tm: TunedModel, questions: list[str], system: str = "", use_adapter: bool = True,
+def generate(tm: TunedModel, questions: list[str], system: str | list[str] = "", use_adapter: bool = True,
              max_new_tokens: int = 96, batch_size: int = 16, desc: str = "generating",
              repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0) -> list[str]:
-    """Greedy answers for `questions`, batched with left padding, cut at the first end-of-turn token."""
+    """Greedy answers for `questions`, batched with left padding, cut at the first end-of-turn token. `system`: one
+    system prompt for all, or one per question."""
     tok = tm.tokenizer
     tok.padding_side = "left"
-    prompts = [tm.fmt.prompt(q, system) for q in questions]
+    systems = [system] * len(questions) if isinstance(system, str) else system
+    prompts = [tm.fmt.prompt(q, s) for q, s in zip(questions, systems, strict=True)]
     stop = tm.fmt.stop_token_ids()
     answers: list[str] = []
     bar = tqdm(range(0, len(prompts), batch_size), desc=desc, unit="batch", disable=len(prompts) <= batch_size)
