@@ -1,4 +1,4 @@
-"""`cookbook train|eval|demo|ls|bench <domain> [--config NAME] [section.key=value ...]`"""
+"""`cookbook train|eval|demo|ls|bench <domain> [--config NAME] [section.key=value ...]`; `cookbook sandbox FILE.py`"""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cookbook.discovery import get_recipe, load_domains
 from cookbook.errors import CookbookError
 from cookbook.recipe import Recipe
 from cookbook.runs import finished_run, is_main_process, load_run_config, run_dir_for
+from cookbook.sandbox.cli import add_parser as add_sandbox_parser
 from cookbook.tasks import get_task, load_tasks
 
 
@@ -147,6 +148,7 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="our SFT vs a plain TRL SFTTrainer script -> reports/bench/sft.json")
     sp.add_argument("overrides", nargs="*")
     sp.set_defaults(fn=cmd_bench)
+    add_sandbox_parser(sub)  # cookbook/sandbox/cli.py
     return p
 
 

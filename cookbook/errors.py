@@ -31,3 +31,10 @@ class CheckpointWriteError(CookbookError):
     """A checkpoint could not be written (full disk, permissions); the run stays resumable from the last one."""
 
     exit_code = 1
+
+
+class SandboxError(CookbookError):
+    """Bad input to the sandbox (a missing file, a non-positive limit): nothing ran. A program that fails,
+    hangs or crashes is not an error; it is a verdict (cookbook/sandbox/verdict.py)."""
+
+    exit_code = 2
