@@ -1,0 +1,1 @@
+"""Code generation and unit-test generation: the data layer (data.py) and offline benchmarks; no recipe yet."""
