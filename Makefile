@@ -2,7 +2,7 @@
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
 #            demo: PORT RUNS_ROOT (the hub's runs folder)
 #            lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
-#            judge-calibrate: JUDGES GOLD PAIRS
+#            judge-calibrate: JUDGES GOLD PAIRS ATTACKS
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -91,7 +91,8 @@ judge: setup
 # PAIRS=n of them) and its attacks -> docs/judge_calibration.{json,md,png}
 judge-calibrate: setup
 	$(BIN)/python -m judges.cli calibrate --domain $(DOMAIN) $(if $(RUN),--run "$(RUN)") $(if $(GOLD),--gold "$(GOLD)") \
-	  $(if $(JUDGES),--judges "$(JUDGES)") $(if $(PAIRS),--pairs $(PAIRS)) $(JUDGE_OPTS) $(ARGS)
+	  $(if $(JUDGES),--judges "$(JUDGES)") $(if $(PAIRS),--pairs $(PAIRS)) \
+	  $(if $(ATTACKS),--attacks $(ATTACKS)) $(JUDGE_OPTS) $(ARGS)
 
 judge-server: setup
 	$(BIN)/python -m judges.cli server-start $(if $(RUN),--run "$(RUN)") $(ARGS)

@@ -173,7 +173,10 @@ def cmd_calibrate(args) -> int:
         raise ConfigError(f"{gold_path or 'the domain'}:0: -: no gold labels (pass --gold / GOLD=path.jsonl)")
     gold = jr.stratified(load_gold(gold_path, assets.groups), args.limit, "group")
     inj_path = _domain_file(args.injections, assets.injection_file)
-    injections = load_injections(inj_path, assets.groups) if inj_path and inj_path.is_file() else None
+    injections = load_injections(inj_path, assets.groups) if inj_path and inj_path.is_file() and args.attacks != 0 \
+        else None
+    if injections and args.attacks:
+        injections = jr.stratified(injections, args.attacks, "group")
     answers = None
     if args.run is None and args.pairs:
         from cookbook.runs import latest_finished_run
@@ -266,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="injection corpus (default: the domain's JudgeAssets.injection_file)")
     s.add_argument("--limit", type=int, default=None, help="only this many gold rows (spread over groups)")
     s.add_argument("--pairs", type=int, default=40, help="tuned-vs-base pairs of --run to judge (0: none)")
+    s.add_argument("--attacks", type=int, default=None, help="attacks of the injection corpus to use (0: none; "
+                   "default: all)")
     s.add_argument("--max-tokens", type=int, default=None, help="judge reply budget (default 160 / 128)")
     s.add_argument("--concurrency", type=int, default=8)
     s.add_argument("--out", default=str(REPO / "docs" / "judge_calibration.json"))

@@ -43,8 +43,9 @@ def judge_model(spec: str) -> JudgeModel:
     return JudgeModel(spec, metrics["base_model"], adapter)
 
 
-def calibrated_default(path: Path = CALIBRATION_FILE) -> str | None:
+def calibrated_default(path: Path | None = None) -> str | None:
     """The spec of the best judge measured, if the calibration file names one that exists here."""
+    path = path or CALIBRATION_FILE
     try:
         table = json.loads(path.read_text(encoding="utf-8"))
         spec = table["judges"][table["default"]]["spec"]

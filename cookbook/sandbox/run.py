@@ -16,6 +16,7 @@ import selectors
 import site
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -97,7 +98,10 @@ def _python_dirs() -> list[str]:
     dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     dirs.update(site.getsitepackages())
     dirs.update(p for p in sys.path if p and os.path.isdir(p))
-    return sorted(dirs)
+    # Not what lives where the run gets private mounts: the child mounts its own /tmp before it bridges hidden
+    # directories, so a parent's sys.path entry under /tmp (a test's temporary folder) would not be there.
+    private = ("/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir())
+    return sorted(d for d in dirs if not any(_under(os.path.realpath(d), root) for root in private))
 
 
 def _under(path: str, root: str) -> bool:

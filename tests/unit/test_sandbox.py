@@ -255,3 +255,13 @@ def test_child_is_self_contained():
         source = (CHILD.parent / name).read_text()
         assert "import cookbook" not in source and "from cookbook" not in source, name
     assert Path(CHILD).name == "_child.py"
+
+
+def test_a_parent_sys_path_entry_under_a_private_temp_dir_does_not_break_runs(tmp_path, monkeypatch):
+    # pytest's tmp_path lies under a 0700 folder in /tmp; the child mounts its own /tmp before it bridges the
+    # hidden ancestors of Python's folders, so such an entry once made every run fail with FileNotFoundError.
+    entry = tmp_path / "on_sys_path"
+    entry.mkdir()
+    monkeypatch.syspath_prepend(str(entry))
+    r = run_program("def f(x):\n    return x * 2\n", "assert f(3) == 6\n", timeout_s=20)
+    assert (r.passed, r.status) == (True, "passed"), r.reason
