@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cookbook.sandbox import Isolation, Job, Limits, host_caps, run_many, run_program
+from cookbook.sandbox import run as sandbox_run
 from cookbook.sandbox.uids import FIRST_UID, SLOTS
 from cookbook.sandbox.workdir import disk_base, mount_base
 from tests.conftest import REPO
@@ -38,8 +39,21 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+OUR_CHILD = str(Path(sandbox_run.CHILD).resolve())
+
+
+def _of_another_checkout(pid: str) -> bool:
+    """A run started from another copy of the repo (a second worktree testing at the same time) is not ours: its
+    worker's command line names that copy's _child.py, and forked children keep it."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return "cookbook/sandbox/_child.py" in cmdline and OUR_CHILD not in cmdline
+
+
 def sandbox_processes() -> list[int]:
-    """Any process of any run: the sandbox's environment marker, or a uid from its private range."""
+    """Any process of any run of this checkout: the sandbox's environment marker, or a uid of its private range."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -48,19 +62,41 @@ def sandbox_processes() -> list[int]:
         except OSError:
             continue
         uid = int(status.split("Uid:")[1].split()[0])
-        if "State:\tZ" not in status and (b"COOKBOOK_SANDBOX_RUN=" in environ or FIRST_UID <= uid <= FIRST_UID + SLOTS):
+        ours = b"COOKBOOK_SANDBOX_RUN=" in environ or FIRST_UID <= uid <= FIRST_UID + SLOTS
+        if ours and "State:\tZ" not in status and not _of_another_checkout(pid):
             found.append(int(pid))
     return found
 
 
+def _in_use(cgroup: Path) -> bool:
+    """A cgroup with processes in it is a run in progress (another test process's); a leaked one is empty."""
+    try:
+        return bool((cgroup / "cgroup.procs").read_text().split())
+    except OSError:
+        return False
+
+
+def _live_uids() -> set[int]:
+    uids = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            uids.add(int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0]))
+        except (OSError, IndexError):
+            pass
+    return uids
+
+
 def leftovers() -> list[str]:
-    """Run directories and cgroups a run left behind."""
-    out = [str(p) for base in (mount_base(), disk_base()) for p in base.iterdir() if p.name != "uids"]
+    """Run directories and cgroups a run left behind. A directory whose private uid still has a live process is a
+    run in progress (another test process's), not a leftover; a leaked one has none."""
+    live = _live_uids()
+    out = [str(p) for base in (mount_base(), disk_base()) for p in base.iterdir()
+           if p.name != "uids" and not (p.stat().st_uid in live and p.stat().st_uid >= FIRST_UID)]
     for line in Path("/proc/self/cgroup").read_text().splitlines():
         for root in Path("/sys/fs/cgroup").glob("*"):
             d = root / line.split(":", 2)[2].lstrip("/")
             if d.is_dir():
-                out += [str(p) for p in d.glob("cookbook-sandbox-*")]
+                out += [str(p) for p in d.glob("cookbook-sandbox-*") if not _in_use(p)]
     return sorted(set(out))
 
 
