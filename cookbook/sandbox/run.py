@@ -16,7 +16,6 @@ import selectors
 import site
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -98,10 +97,21 @@ def _python_dirs() -> list[str]:
     dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     dirs.update(site.getsitepackages())
     dirs.update(p for p in sys.path if p and os.path.isdir(p))
-    # Not what lives where the run gets private mounts: the child mounts its own /tmp before it bridges hidden
-    # directories, so a parent's sys.path entry under /tmp (a test's temporary folder) would not be there.
-    private = ("/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir())
-    return sorted(d for d in dirs if not any(_under(os.path.realpath(d), root) for root in private))
+    return sorted(dirs)
+
+
+def _interpreter_dirs() -> list[str]:
+    """What the child's Python itself needs: its prefixes and site-packages (not every sys.path entry)."""
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    dirs.update(site.getsitepackages())
+    return sorted(os.path.realpath(d) for d in dirs)
+
+
+def _bridged_dirs(private_tmp: list) -> list[str]:
+    """Python's folders, less those under the run's private mounts: the child mounts its own /tmp before it
+    bridges hidden directories, so a parent's sys.path entry under /tmp (a test's temporary folder) is not there."""
+    roots = [d for d, _ in private_tmp]
+    return [d for d in _python_dirs() if not any(_under(os.path.realpath(d), r) for r in roots)]
 
 
 def _under(path: str, root: str) -> bool:
@@ -221,8 +231,11 @@ def _execute(spec: dict, limits: Limits, iso: Isolation, files: dict, collect: S
 def _spawn(spec: dict, plan: _Plan, limits: Limits, work: Path, uid: int | None, cg: cgroup.RunCgroup,
            token: bytes | None, run_id: str) -> SandboxResult:
     home = os.path.realpath(os.path.expanduser("~"))
+    # A private tmpfs over /tmp would hide the interpreter itself when it lives there (a checkout and its .venv
+    # cloned under /tmp): such a directory stays shared, and the result says so.
     private_tmp = [[d, max(1, limits.disk_mb // 4)] for d in PRIVATE_TMP
-                   if plan.prefix and os.path.isdir(d) and not _under(str(work), d)]
+                   if plan.prefix and os.path.isdir(d) and not _under(str(work), d)
+                   and not any(_under(p, os.path.realpath(d)) for p in _interpreter_dirs())]
     report = {**plan.report, "tmp": "private-tmpfs" if ["/tmp"] in [p[:1] for p in private_tmp] else "shared"}
     token_r, token_w = os.pipe()
     verdict_r, verdict_w = os.pipe()
@@ -234,7 +247,7 @@ def _spawn(spec: dict, plan: _Plan, limits: Limits, work: Path, uid: int | None,
              "cgroup_procs": cg.procs_files, "private_tmp": private_tmp, "rlimits": _rlimits(limits, uid is not None),
              "block_sockets": plan.prefix is None, "parent_pid": os.getpid(),
              "deny_read": [] if _under(str(work), home) else [home], "allow_read": _python_dirs(),
-             "reveal": hidden_ancestors(_python_dirs()) if uid is not None and plan.prefix else []}
+             "reveal": hidden_ancestors(_bridged_dirs(private_tmp)) if uid is not None and plan.prefix else []}
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work / "home"), "TMPDIR": str(work / "tmp"),
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "USER": "sandbox", "LOGNAME": "sandbox",
            "COOKBOOK_SANDBOX_RUN": run_id}
