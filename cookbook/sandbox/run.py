@@ -231,12 +231,16 @@ def _execute(spec: dict, limits: Limits, iso: Isolation, files: dict, collect: S
 def _spawn(spec: dict, plan: _Plan, limits: Limits, work: Path, uid: int | None, cg: cgroup.RunCgroup,
            token: bytes | None, run_id: str) -> SandboxResult:
     home = os.path.realpath(os.path.expanduser("~"))
-    # A private tmpfs over /tmp would hide the interpreter itself when it lives there (a checkout and its .venv
-    # cloned under /tmp): such a directory stays shared, and the result says so.
+    # A world-writable tmpfs over /tmp would hide the interpreter itself when it lives there (a checkout and its
+    # .venv cloned under /tmp): such a directory is covered like a hidden ancestor instead (a read-only-for-others
+    # tmpfs with only the interpreter's folders bound back), so the program still cannot write there.
+    holds_python = {d: sorted({os.path.relpath(p, os.path.realpath(d)).split("/")[0] for p in _interpreter_dirs()
+                               if _under(p, os.path.realpath(d))}) for d in PRIVATE_TMP if os.path.isdir(d)}
     private_tmp = [[d, max(1, limits.disk_mb // 4)] for d in PRIVATE_TMP
-                   if plan.prefix and os.path.isdir(d) and not _under(str(work), d)
-                   and not any(_under(p, os.path.realpath(d)) for p in _interpreter_dirs())]
-    report = {**plan.report, "tmp": "private-tmpfs" if ["/tmp"] in [p[:1] for p in private_tmp] else "shared"}
+                   if plan.prefix and os.path.isdir(d) and not _under(str(work), d) and not holds_python.get(d)]
+    covered = [(d, kids) for d, kids in holds_python.items() if kids and plan.prefix and not _under(str(work), d)]
+    report = {**plan.report, "tmp": "private-tmpfs" if ["/tmp"] in [p[:1] for p in private_tmp] else
+              "covered" if any(d == "/tmp" for d, _ in covered) else "shared"}
     token_r, token_w = os.pipe()
     verdict_r, verdict_w = os.pipe()
     status_r, status_w = os.pipe() if plan.prefix else (None, None)
@@ -247,7 +251,8 @@ def _spawn(spec: dict, plan: _Plan, limits: Limits, work: Path, uid: int | None,
              "cgroup_procs": cg.procs_files, "private_tmp": private_tmp, "rlimits": _rlimits(limits, uid is not None),
              "block_sockets": plan.prefix is None, "parent_pid": os.getpid(),
              "deny_read": [] if _under(str(work), home) else [home], "allow_read": _python_dirs(),
-             "reveal": hidden_ancestors(_bridged_dirs(private_tmp)) if uid is not None and plan.prefix else []}
+             "reveal": (hidden_ancestors(_bridged_dirs(private_tmp)) if uid is not None and plan.prefix else [])
+             + [[d, kids] for d, kids in covered]}
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work / "home"), "TMPDIR": str(work / "tmp"),
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "USER": "sandbox", "LOGNAME": "sandbox",
            "COOKBOOK_SANDBOX_RUN": run_id}
