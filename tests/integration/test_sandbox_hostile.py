@@ -177,7 +177,11 @@ def test_hostile_program_fails_and_the_host_is_unharmed(corpus_run, case):
 
 def test_corpus_leaves_nothing_behind(corpus_run):
     mode, host, _, results, _wall = corpus_run
-    assert leftovers() == []
+    # A leak stays; another test process's run in flight comes and goes: count what is still there a moment later.
+    first = set(leftovers())
+    if first:
+        time.sleep(3)
+    assert sorted(first & set(leftovers())) == []
     assert sandbox_processes() == []
     assert results["floods_stdout"].truncated
     # How long the corpus takes is a speed question for a benchmark, not this test (it ran 9 s quiet, >60 s under
