@@ -1,7 +1,7 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
 #            demo: PORT RUNS_ROOT (the hub's runs folder)
-#            lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
+#            eval: LIMIT SAMPLES; lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
 #            judge-calibrate: JUDGES GOLD PAIRS ATTACKS
 PYTHON ?= python3
 VENV := .venv
@@ -48,8 +48,10 @@ else
 	$(BIN)/cookbook train $(DOMAIN) --config $(CONFIG) $(OVERRIDES)
 endif
 
+# LIMIT=n: the first n examples of each test split; SAMPLES=k: k completions per prompt (pass@k domains).
 eval: setup
-	$(BIN)/cookbook eval $(DOMAIN) --run "$(RUN)" $(ARGS)
+	$(BIN)/cookbook eval $(DOMAIN) --run "$(RUN)" $(if $(LIMIT),eval.max_samples=$(LIMIT)) \
+	  $(if $(SAMPLES),eval.samples=$(SAMPLES)) $(ARGS)
 
 compare: setup
 	$(BIN)/cookbook compare $(DOMAIN) --methods $(METHODS) --config $(CONFIG) $(if $(OUTPUT),--output $(OUTPUT)) \

@@ -101,8 +101,8 @@ def cmd_compare(args) -> int:
     cfg = recipe.load_config(args.config, args.overrides)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
-        if not PEFT_METHODS.get(m).supports(task.name):  # unknown names fail here, before anything trains
-            raise CookbookError(f"compare: method '{m}' does not support {task.name} training")
+        if not PEFT_METHODS.get(m).supports(task.method_kind):  # unknown names fail here, before anything trains
+            raise CookbookError(f"compare: method '{m}' does not support {task.method_kind} training")
     out = Path(args.output or f"runs/{recipe.name}/compare")
     task.compare(cfg, recipe, args.config, methods, out, args.overrides)
     print(f"[cookbook] comparison: {out / 'report.md'}", file=sys.stderr)

@@ -67,9 +67,15 @@ class Recipe:
     demo_module: str = ""
     demo_examples: list[str] = field(default_factory=list)
     test_splits: list[str] = field(default_factory=lambda: ["test"])  # evaluated by `cookbook eval`, in order
+    # The split whose loss training reports (data.eval_samples rows of it); "" = test_splits[0]. A domain whose
+    # test splits are benchmarks keeps its own held-out rows here, so the benchmark is only ever scored.
+    validation_split: str = ""
     judge: JudgeAssets | None = None
     lm_eval: LmEvalTask | None = None
     notes: list[str] = field(default_factory=list)  # lines for every run card of this domain
+
+    def loss_split(self) -> str:
+        return self.validation_split or self.test_splits[0]
 
     def config_path(self, name: str) -> Path:
         path = Path(name)

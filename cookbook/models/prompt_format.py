@@ -25,9 +25,10 @@ class PromptFormat:
         return self._strip_bos(self.tokenizer.apply_chat_template(messages, tokenize=False,
                                                                   add_generation_prompt=True))
 
-    def completion(self, answer: str) -> str:
-        """The answer as training text: the model must learn to end its turn."""
-        return answer.strip() + self.end_of_turn
+    def completion(self, answer: str, continues: bool = False) -> str:
+        """The answer as training text: the model must learn to end its turn. `continues`: the answer continues
+        text already in the prompt (an answer prefix), so its leading whitespace is part of it."""
+        return (answer.rstrip() if continues else answer.strip()) + self.end_of_turn
 
     def stop_token_ids(self) -> list[int]:
         tok = self.tokenizer

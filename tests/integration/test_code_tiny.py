@@ -1,0 +1,43 @@
+"""The code recipe end to end on the tiny model: it trains on mined function bodies, and its eval samples HumanEval
+completions, runs them against HumanEval's and HumanEval+'s tests in the sandbox and reports pass@k; a second eval
+reuses the stored samples."""
+
+import json
+
+import pytest
+
+from tests.conftest import read_metrics, run_cli, train_tiny
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def code_run(tmp_path_factory):
+    return train_tiny(tmp_path_factory, "code")
+
+
+def test_code_recipe_trains_and_scores_humaneval_in_the_sandbox(code_run):
+    m = read_metrics(code_run)
+    assert m["completed"] is True and m["domain"] == "code" and m["train_examples"] == 32
+    proc = run_cli("eval", "code", "--run", str(code_run))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((code_run / "eval" / "report.json").read_text())
+    section = report["splits"]["humaneval"]
+    assert section["n_examples"] == 4 and report["sampling"]["n"] == 2
+    for name in ("base", "tuned"):
+        overall = section["systems"][name]["overall"]
+        assert set(overall) == {"HumanEval pass@1", "HumanEval+ pass@1", "n"}
+        assert all(0.0 <= overall[k] <= 1.0 for k in overall if k != "n")
+    stored = json.loads((code_run / "eval" / "samples" / "humaneval_tuned.json").read_text())
+    assert [len(s) for s in stored["samples"]] == [2, 2, 2, 2]
+    assert "HumanEval+ pass@1" in (code_run / "eval" / "report.md").read_text()
+
+    again = run_cli("eval", "code", "--run", str(code_run))
+    assert again.returncode == 0 and again.stderr.count("reusing") == 2  # base and tuned samples
+
+
+def test_more_samples_are_drawn_again_not_reused(code_run):
+    proc = run_cli("eval", "code", "--run", str(code_run), "eval.samples=3", "eval.max_samples=2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((code_run / "eval" / "report.json").read_text())
+    assert report["splits"]["humaneval"]["n_examples"] == 2 and "reusing" not in proc.stderr

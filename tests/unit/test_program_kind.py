@@ -1,0 +1,105 @@
+"""The program-synthesis kind: the pass@k estimator, stop strings, batched sampling on a tiny model, and scoring
+sampled programs in the sandbox."""
+
+import contextlib
+import itertools
+from math import comb
+
+import pytest
+
+from cookbook.models.prompt_format import prompt_format
+from cookbook.tasks.program.examples import ProgramExample
+from cookbook.tasks.program.execute import pass_at_k_scores
+from cookbook.tasks.program.passk import pass_at_k, reported_ks
+from cookbook.tasks.program.sampling import SamplingSettings, cut_at_stops, sample_completions, sample_one_by_one
+from cookbook.tasks.text.examples import completion_text, prompt_text
+from cookbook.tasks.text.generate import TunedModel
+
+
+@pytest.mark.parametrize("n, c, k", [(10, 0, 1), (10, 3, 1), (10, 3, 5), (10, 9, 2), (5, 5, 5), (20, 7, 10)])
+def test_pass_at_k_is_the_chance_that_k_drawn_samples_hold_a_pass(n, c, k):
+    draws = list(itertools.combinations([True] * c + [False] * (n - c), k))
+    assert len(draws) == comb(n, k)
+    assert pass_at_k(n, c, k) == pytest.approx(sum(any(d) for d in draws) / len(draws), abs=1e-12)
+
+
+def test_pass_at_k_refuses_impossible_counts():
+    with pytest.raises(ValueError):
+        pass_at_k(3, 1, 5)
+    with pytest.raises(ValueError):
+        pass_at_k(3, 4, 1)
+    assert reported_ks(1) == [1] and reported_ks(10) == [1, 10]
+
+
+def test_cut_at_the_earliest_stop():
+    assert cut_at_stops("    return 1\n```\nmore", ("\nprint(", "\n```")) == "    return 1"
+    assert cut_at_stops("    return 1\nprint(f())\n```", ("\n```", "\nprint(")) == "    return 1"
+    assert cut_at_stops("    return 1", ("\n```",)) == "    return 1"
+
+
+def _example(id_, head, suites, entry="f"):
+    return ProgramExample(id=id_, prompt="Complete it.", reference="", group="g", answer_prefix="```python\n" + head,
+                          program_head=head, suites=suites, entry_point=entry, stops=("\n```",))
+
+
+def test_scores_run_each_sample_against_each_suite():
+    head = "def f(x):\n    \"\"\"Twice x.\"\"\"\n"
+    strict = "def check(candidate):\n    assert candidate(2) == 4\n    assert candidate(-1) == -2\n"
+    loose = "def check(candidate):\n    assert candidate(2) == 4\n"
+    examples = [_example("a", head, {"strict": strict, "loose": loose})]
+    samples = [["    return 2 * x\n", "    return x + 2\n", "    while True:\n        pass\n"]]
+    scores = pass_at_k_scores(examples, samples, timeout_s=2)
+    row = scores["per_example"][0]
+    assert row["strict passed"] == 1 and row["loose passed"] == 2  # x + 2 passes only the loose suite
+    assert row["strict statuses"] == ["passed", "failed", "timeout"]
+    assert scores["overall"]["strict pass@1"] == pytest.approx(1 / 3)
+    assert scores["overall"]["loose pass@1"] == pytest.approx(2 / 3) and scores["overall"]["n"] == 1
+    assert scores["by_group"]["g"]["loose pass@1"] == pytest.approx(2 / 3)
+
+
+def test_answer_prefix_is_prompt_and_the_body_keeps_its_indentation(tiny_tokenizer):
+    fmt = prompt_format(tiny_tokenizer)
+    e = _example("a", "def f(x):\n", {})
+    e.reference = "    return x\n```"
+    assert prompt_text(fmt, e, "").endswith("```python\ndef f(x):\n")
+    assert completion_text(fmt, e) == "    return x\n```" + fmt.end_of_turn
+
+
+@pytest.fixture(scope="module")
+def tiny_tm(tiny_tokenizer):
+    from cookbook.models.resolve import load_model, resolve_model
+
+    model = load_model(resolve_model("tiny-gemma3"))
+    return TunedModel(model, tiny_tokenizer, "tiny-gemma3", "none", contextlib.nullcontext,
+                      prompt_format(tiny_tokenizer))
+
+
+@pytest.fixture(scope="module")
+def tiny_tokenizer():
+    from cookbook.models.resolve import load_tokenizer, resolve_model
+
+    return load_tokenizer(resolve_model("tiny-gemma3"))
+
+
+def test_batched_sampling_gives_n_completions_per_prompt_and_greedy_matches_the_loop(tiny_tm):
+    examples = [_example(str(i), f"def f{i}(x):\n", {}) for i in range(3)]
+    sampled = sample_completions(tiny_tm, examples, "", SamplingSettings(n=4, max_new_tokens=8, batch_rows=8))
+    assert [len(s) for s in sampled] == [4, 4, 4] and all(isinstance(c, str) for s in sampled for c in s)
+    greedy = SamplingSettings(n=1, max_new_tokens=8, batch_rows=1)  # one row per call: no padding differences
+    assert sample_completions(tiny_tm, examples, "", greedy) == sample_one_by_one(tiny_tm, examples, "", greedy)
+
+
+def test_stop_on_text_stops_only_the_rows_that_wrote_their_stop(tiny_tokenizer):
+    import torch
+
+    from cookbook.tasks.program.sampling import StopOnText
+
+    tok = tiny_tokenizer
+    prompt = tok("def f():", add_special_tokens=False)["input_ids"]
+    rows = [prompt + tok("\n    return 1\n```", add_special_tokens=False)["input_ids"],
+            prompt + tok("\n    return 1\n  x", add_special_tokens=False)["input_ids"]]
+    width = max(map(len, rows))
+    ids = torch.tensor([r + [tok.pad_token_id] * (width - len(r)) for r in rows])
+    done = StopOnText(tok, len(prompt), [("\n```",), ("\n```",)])(ids, None)
+    assert done.tolist() == [True, False]
+    assert StopOnText(tok, len(prompt), [(), ()])(ids, None).tolist() == [False, False]
