@@ -26,7 +26,7 @@ OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(M
 METHODS ?= lora,adalora,bitfit,s2lora
 
 .PHONY: setup finetune eval demo hub compare bench test test-all lint clean ls lm-eval judge judge-calibrate \
-  judge-server judge-server-stop bench-judge
+  judge-server judge-server-stop bench-judge bench-sampling
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,8 +76,14 @@ lm-eval: setup
 	$(BIN)/python -m judges.lm_eval_run --domain $(DOMAIN) --run "$(RUN)" --backend $(LM_EVAL_BACKEND) \
 	  $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
 
+# SFT: ours vs a plain TRL script -> reports/bench/sft.json; pass@10 sampling on HumanEval: batched vs a
+# per-sample loop -> reports/bench/codegen.json (`make bench-sampling` alone).
 bench: setup
 	$(BIN)/cookbook bench domain=$(DOMAIN) $(ARGS)
+	$(MAKE) --no-print-directory bench-sampling
+
+bench-sampling: setup
+	$(BIN)/cookbook bench-sampling domain=code output=reports/bench/codegen.json
 
 # LLM-as-judge (judges/). JUDGE_MODEL picks the judge (default: the best judge in docs/judge_calibration.json that is
 # here, else Qwen2.5-Coder-0.5B-Instruct). Each target uses

@@ -116,6 +116,13 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_bench_sampling(args) -> int:
+    from cookbook.tasks.program.bench import run_sampling_bench
+
+    run_sampling_bench(args.overrides)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cookbook", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -148,6 +155,10 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="our SFT vs a plain TRL SFTTrainer script -> reports/bench/sft.json")
     sp.add_argument("overrides", nargs="*")
     sp.set_defaults(fn=cmd_bench)
+    sp = sub.add_parser("bench-sampling", help="pass@k sampling: batched generate vs a per-sample loop "
+                                               "(domain=<program domain>) -> reports/bench/<output>.json")
+    sp.add_argument("overrides", nargs="*")
+    sp.set_defaults(fn=cmd_bench_sampling)
     add_sandbox_parser(sub)  # cookbook/sandbox/cli.py
     return p
 

@@ -43,6 +43,8 @@ class LmEvalTask:
     name: str  # the task name in the YAML
     group_field: str = "group"  # the doc field reports break results down by
     group_label: str = "group"  # how reports name a group: "use-case"
+    # Stop strings the task needs beyond the model's end of turn (a closing code fence), appended after them.
+    stops: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -4,7 +4,7 @@ with every program run in the sandbox."""
 
 from pathlib import Path
 
-from cookbook.recipe import Recipe
+from cookbook.recipe import LmEvalTask, Recipe
 from domains.code import data, metrics, prompts
 
 HERE = Path(__file__).parent
@@ -22,4 +22,5 @@ RECIPE = Recipe(
     system_prompt=prompts.SYSTEM,
     test_splits=["humaneval"],
     validation_split="test_codegen",  # held-out mined pairs: the benchmark is only ever scored
+    lm_eval=LmEvalTask(folder=HERE / "lm_eval", name="humaneval_sandboxed", stops=["\n```"]),
 )

@@ -41,3 +41,20 @@ def test_more_samples_are_drawn_again_not_reused(code_run):
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads((code_run / "eval" / "report.json").read_text())
     assert report["splits"]["humaneval"]["n_examples"] == 2 and "reusing" not in proc.stderr
+
+
+def test_lm_eval_humaneval_task_scores_in_the_sandbox(code_run):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    proc = subprocess.run([sys.executable, "-m", "judges.lm_eval_run", "--domain", "code", "--run", str(code_run),
+                           "--backend", "hf", "--limit", "2"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((code_run / "lm_eval" / "results_hf.json").read_text())
+    assert report["task"] == "humaneval_sandboxed"
+    for system in report["systems"].values():
+        assert system["metrics"] == ["humaneval_pass@1", "humaneval_plus_pass@1"]
+        assert system["gen_kwargs"]["until"][-1] == "\n```"  # the recipe's stop, after the model's own
+        assert system["overall"]["n"] == 2 and all(a["humaneval_pass@1"] in (0.0, 1.0) for a in system["answers"])

@@ -320,3 +320,16 @@ def test_real_build_counts():
     cfg = DataConfig()
     for split in data.SPLITS:
         assert data.load_examples(cfg, split), split
+
+
+def test_a_whole_function_answer_replaces_the_head_but_keeps_its_imports():
+    from domains.code.program_text import program_from_completion
+
+    head = 'from typing import List\n\n\ndef f(xs: List[int]) -> int:\n    """Sum."""\n'
+    assert program_from_completion(head, "    return sum(xs)\n", "f") == head + "    return sum(xs)\n"
+    whole = "Here it is:\n```python\ndef f(xs):\n    return sum(xs)\n```\nDone."
+    program = program_from_completion(head, whole, "f")
+    assert program == "from typing import List\n\n\ndef f(xs):\n    return sum(xs)\n"
+    scope: dict = {}
+    exec(program, scope)
+    assert scope["f"]([1, 2]) == 3

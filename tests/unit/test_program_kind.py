@@ -103,3 +103,16 @@ def test_stop_on_text_stops_only_the_rows_that_wrote_their_stop(tiny_tokenizer):
     done = StopOnText(tok, len(prompt), [("\n```",), ("\n```",)])(ids, None)
     assert done.tolist() == [True, False]
     assert StopOnText(tok, len(prompt), [(), ()])(ids, None).tolist() == [False, False]
+
+
+def test_sampling_bench_writes_both_paths(tmp_path):
+    from cookbook.tasks.program.bench import run_sampling_bench
+
+    out = tmp_path / "sampling.json"
+    report = run_sampling_bench(["domain=code", "model=tiny-gemma3", "problems=2", "samples=2",
+                                 "max_new_tokens=4", "batch_rows=4", f"output={out}"])
+    assert out.is_file() and report["settings"]["samples"] == 2
+    for side in ("ours_batched", "plain_loop"):
+        assert report[side]["seconds"] > 0 and report[side]["generated_tokens"] > 0
+    assert report["ratio_problems_per_min"] == pytest.approx(
+        report["ours_batched"]["problems_per_min"] / report["plain_loop"]["problems_per_min"], rel=0.01)
