@@ -84,6 +84,7 @@ class EvalConfig:
     samples: int = 1
     temperature: float = 0.8
     top_p: float = 0.95
+    shots: int = 3  # in-context examples of the few-shot baseline (`cookbook compare`, recipes with few_shot_splits)
 
 
 @dataclass

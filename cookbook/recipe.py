@@ -72,6 +72,9 @@ class Recipe:
     # The split whose loss training reports (data.eval_samples rows of it); "" = test_splits[0]. A domain whose
     # test splits are benchmarks keeps its own held-out rows here, so the benchmark is only ever scored.
     validation_split: str = ""
+    # The in-context-learning baseline of `cookbook compare`: test split -> the training split whose examples are
+    # shown as demonstrations (earlier chat turns) before each test prompt. {} = no such baseline.
+    few_shot_splits: dict[str, str] = field(default_factory=dict)
     judge: JudgeAssets | None = None
     lm_eval: LmEvalTask | None = None
     notes: list[str] = field(default_factory=list)  # lines for every run card of this domain

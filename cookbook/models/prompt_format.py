@@ -18,10 +18,14 @@ class PromptFormat:
     end_of_turn: str  # what the template writes right after an assistant message, e.g. "<|im_end|>"
     turn_tokens: list[str] = field(default_factory=list)  # special tokens that open or close a turn
 
-    def prompt(self, user: str, system: str = "") -> str:
-        """The text before the model's answer, without a leading BOS (the tokenizer adds it)."""
-        messages = ([{"role": "system", "content": system.strip()}] if system else []) + [
-            {"role": "user", "content": user.strip()}]
+    def prompt(self, user: str, system: str = "", shots: tuple[tuple[str, str], ...] = ()) -> str:
+        """The text before the model's answer, without a leading BOS (the tokenizer adds it). `shots`: earlier
+        (user, assistant) turns shown first, as in-context examples."""
+        messages = ([{"role": "system", "content": system.strip()}] if system else [])
+        for shot_user, shot_answer in shots:
+            messages += [{"role": "user", "content": shot_user.strip()},
+                         {"role": "assistant", "content": shot_answer.strip()}]
+        messages.append({"role": "user", "content": user.strip()})
         return self._strip_bos(self.tokenizer.apply_chat_template(messages, tokenize=False,
                                                                   add_generation_prompt=True))
 

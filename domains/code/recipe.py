@@ -21,6 +21,8 @@ RECIPE = Recipe(
     auto_methods=("lora",),
     system_prompt=prompts.SYSTEM,
     test_splits=["humaneval"],
-    validation_split="test_codegen",  # held-out mined pairs: the benchmark is only ever scored
+    validation_split="test_codegen",
+    # the ICL baseline of `make compare`: mined function bodies as demonstrations
+    few_shot_splits={"humaneval": "train_codegen"},  # held-out mined pairs: the benchmark is only ever scored
     lm_eval=LmEvalTask(folder=HERE / "lm_eval", name="humaneval_sandboxed", stops=["\n```"]),
 )

@@ -58,3 +58,20 @@ def test_lm_eval_humaneval_task_scores_in_the_sandbox(code_run):
         assert system["metrics"] == ["humaneval_pass@1", "humaneval_plus_pass@1"]
         assert system["gen_kwargs"]["until"][-1] == "\n```"  # the recipe's stop, after the model's own
         assert system["overall"]["n"] == 2 and all(a["humaneval_pass@1"] in (0.0, 1.0) for a in system["answers"])
+
+
+def test_compare_trains_each_method_and_adds_zero_and_few_shot_baselines(tmp_path):
+    out, reports = tmp_path / "cmp", tmp_path / "reports"
+    proc = run_cli("compare", "code", "--methods", "lora", "--config", "tiny", "--output", str(out),
+                   env={"COOKBOOK_REPORTS_DIR": str(reports)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    assert [r["system"] for r in report["rows"]] == ["base, zero-shot", "base, 3-shot ICL", "lora"]
+    assert report["rows"][2]["trainable_params"] > 0 and report["rows"][2]["peak_rss_mb"] > 0
+    for row in report["rows"]:
+        assert set(row["splits"]["humaneval"]["overall"]) == {"HumanEval pass@1", "HumanEval+ pass@1", "n"}
+    icl = json.loads((out / "base-3-shot" / "samples_humaneval.json").read_text())
+    assert len(icl["key"]["shots"]) == 3  # the demonstrations the ICL row was sampled with
+    assert (reports / "code" / "compare_tiny-gemma3.json").is_file()
+    assert (reports / "code" / "compare_humaneval_pareto.png").is_file()
+    assert "| base, 3-shot ICL | 0 |" in (reports / "code" / "compare.md").read_text()

@@ -116,3 +116,19 @@ def test_sampling_bench_writes_both_paths(tmp_path):
         assert report[side]["seconds"] > 0 and report[side]["generated_tokens"] > 0
     assert report["ratio_problems_per_min"] == pytest.approx(
         report["ours_batched"]["problems_per_min"] / report["plain_loop"]["problems_per_min"], rel=0.01)
+
+
+def test_pareto_front_keeps_only_points_nothing_beats_with_fewer_parameters():
+    from cookbook.tasks.program.compare_report import pareto_front
+
+    points = [(1, 0.30), (1, 0.25), (500, 0.28), (1000, 0.40), (2000, 0.35), (4000, 0.45)]
+    assert pareto_front(points) == [(1, 0.30), (1000, 0.40), (4000, 0.45)]
+
+
+def test_shots_are_earlier_chat_turns(tiny_tokenizer):
+    fmt = prompt_format(tiny_tokenizer)
+    e = _example("a", "def f(x):\n", {})
+    e.shots = (("Complete g.", "```python\ndef g():\n    return 1\n```"),)
+    text = prompt_text(fmt, e, "")
+    assert text.index("Complete g.") < text.index("return 1") < text.index("Complete it.")
+    assert text.endswith("```python\ndef f(x):\n") and text.count(fmt.end_of_turn.strip()) >= 2

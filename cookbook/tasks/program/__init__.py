@@ -15,5 +15,6 @@ TASK = TaskKind(
     train=lazy("cookbook.tasks.text.train", "train_text"),
     load_run=lazy("cookbook.tasks.text.generate", "load_run"),
     evaluate=lazy("cookbook.tasks.program.evaluate", "evaluate_programs"),
+    compare=lazy("cookbook.tasks.program.compare", "compare_programs"),
     trains_as="text",
 )

@@ -10,7 +10,6 @@ different (random) completions of different lengths.
 
 from __future__ import annotations
 
-import contextlib
 import platform
 import time
 from dataclasses import asdict, dataclass
@@ -36,17 +35,6 @@ class SamplingBenchSettings:
     output: str = "reports/bench/sampling.json"
 
 
-def _base_model(source: str):
-    from cookbook.models.prompt_format import prompt_format
-    from cookbook.models.resolve import load_model, load_tokenizer, resolve_model
-    from cookbook.tasks.text.generate import TunedModel
-
-    resolved = resolve_model(source)
-    tokenizer = load_tokenizer(resolved)
-    return TunedModel(load_model(resolved), tokenizer, source, "none", contextlib.nullcontext,
-                      prompt_format(tokenizer))
-
-
 def _timed(fn, tm) -> tuple[dict, list[list[str]]]:
     t0 = time.perf_counter()
     samples = fn()
@@ -60,6 +48,7 @@ def run_sampling_bench(overrides: list[str]) -> dict:
     from cookbook.discovery import get_recipe
     from cookbook.errors import CookbookError
     from cookbook.tasks.program.sampling import SamplingSettings, sample_completions, sample_one_by_one
+    from cookbook.tasks.text.generate import load_base
 
     s = from_dict(SamplingBenchSettings, parse_overrides(overrides))
     if not s.domain:
@@ -67,7 +56,7 @@ def run_sampling_bench(overrides: list[str]) -> dict:
     recipe = get_recipe(s.domain)
     split = s.split or recipe.test_splits[0]
     examples = recipe.load_examples(recipe.load_config("default").data, split)[: s.problems]
-    tm = _base_model(s.model)
+    tm = load_base(s.model)
     settings = SamplingSettings(n=s.samples, temperature=s.temperature, top_p=s.top_p,
                                 max_new_tokens=s.max_new_tokens, batch_rows=s.batch_rows, seed=s.seed)
     loop, _ = _timed(lambda: sample_one_by_one(tm, examples, recipe.system_prompt, settings), tm)

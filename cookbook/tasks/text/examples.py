@@ -20,6 +20,8 @@ class TextExample:
     # The start of the model's turn, given rather than generated (a code block's opening and a function's signature
     # and docstring, so that the model writes the body): part of the prompt, never of the loss.
     answer_prefix: str = ""
+    # In-context examples: earlier (user, assistant) turns shown before this one (the few-shot baseline).
+    shots: tuple[tuple[str, str], ...] = ()
 
 
 def system_prompt_for(example, default: str) -> str:
@@ -29,7 +31,8 @@ def system_prompt_for(example, default: str) -> str:
 def prompt_text(fmt, example, default_system: str) -> str:
     """Everything before the tokens the model is trained to produce (or generates): its chat-format prompt, then the
     example's answer prefix."""
-    return fmt.prompt(example.prompt, system_prompt_for(example, default_system)) + example.answer_prefix
+    return fmt.prompt(example.prompt, system_prompt_for(example, default_system), example.shots) + \
+        example.answer_prefix
 
 
 def completion_text(fmt, example) -> str:

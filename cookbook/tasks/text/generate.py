@@ -37,6 +37,16 @@ def load_run(run_dir: str | Path) -> TunedModel:
                       prompt_format(tokenizer))
 
 
+def load_base(source: str) -> TunedModel:
+    """A base model alone, in the same shape as a loaded run (its base mode changes nothing): for baselines."""
+    import contextlib
+
+    resolved = resolve_model(source)
+    tokenizer = load_tokenizer(resolved)
+    return TunedModel(load_model(resolved), tokenizer, source, "none", contextlib.nullcontext,
+                      prompt_format(tokenizer))
+
+
 @torch.inference_mode()
 def generate(tm: TunedModel, questions: list[str], system: str | list[str] = "", use_adapter: bool = True,
              max_new_tokens: int = 96, batch_size: int = 16, desc: str = "generating",
