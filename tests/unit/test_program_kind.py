@@ -132,3 +132,39 @@ def test_shots_are_earlier_chat_turns(tiny_tokenizer):
     text = prompt_text(fmt, e, "")
     assert text.index("Complete g.") < text.index("return 1") < text.index("Complete it.")
     assert text.endswith("```python\ndef f(x):\n") and text.count(fmt.end_of_turn.strip()) >= 2
+
+
+def test_nucleus_sampling_draws_only_from_the_nucleus_in_proportion():
+    import torch
+
+    from cookbook.tasks.program.decode import nucleus_sample
+
+    probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]])
+    g = torch.Generator().manual_seed(0)
+    draws = [int(nucleus_sample(probs.log(), 1.0, 0.8, g)) for _ in range(2000)]
+    assert set(draws) == {0, 1}  # 0.5 + 0.3 reaches 0.8: tokens 2 and 3 are outside
+    assert abs(draws.count(0) / 2000 - 0.5 / 0.8) < 0.04
+    flat = torch.zeros(1, 1000)  # nucleus of 950 tokens: wider than the top-k candidates, so the full sort path
+    wide = {int(nucleus_sample(flat, 1.0, 0.95, g)) for _ in range(400)}
+    assert len(wide) > 256 and max(wide) >= 256
+
+
+def test_batched_decode_matches_generate_on_a_padded_batch_and_drops_finished_rows(tiny_tm):
+    import torch
+
+    from cookbook.tasks.program.decode import DecodeSettings, decode
+
+    tok, model = tiny_tm.tokenizer, tiny_tm.model
+    tok.padding_side = "left"
+    prompts = ["def f(x):", "def longer_function_name(a, b, c):\n    total =", "x"]
+    batch = tok(prompts, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        ref = model.generate(**batch, max_new_tokens=10, do_sample=False, pad_token_id=tok.pad_token_id,
+                             eos_token_id=None)[:, batch["input_ids"].shape[1]:].tolist()
+    ours = decode(model, tok, prompts, 1, DecodeSettings(10), stop_ids=set(), stops=[(), (), ()])
+    assert [rows[0] for rows in ours] == ref
+    # a stop string that the first row writes ends that row early; the others still match generate's tokens
+    first_text = tok.decode(ref[0][:3], skip_special_tokens=True)
+    stopped = decode(model, tok, prompts, 1, DecodeSettings(10), set(), [(first_text,), (), ()])
+    assert len(stopped[0][0]) <= 3 and ref[0][:len(stopped[0][0])] == stopped[0][0]
+    assert [r[0] for r in stopped[1:]] == ref[1:]

@@ -1,9 +1,10 @@
-"""Completions for pass@k: `eval.samples` per prompt, drawn in batched `generate` calls.
+"""Completions for pass@k: `eval.samples` per prompt, drawn in batches.
 
-One call holds several prompts (left-padded) times `num_return_sequences`, so a decoding step multiplies one
-weight pass over many rows instead of one row; each row stops on its own at the model's end-of-turn tokens or at
-its example's stop strings (the function's end), and finished rows no longer count against the batch. The plain
-per-sample loop (`sample_one_by_one`) is kept as the baseline `cookbook bench-sampling` measures against.
+One batch holds several prompts (left-padded) times their samples, so a decoding step multiplies one weight pass
+over many rows instead of one row (decode.py: each prompt prefilled once, finished rows leave the batch, exact
+nucleus sampling without sorting the vocabulary); each row stops on its own at the model's end-of-turn tokens or
+at its example's stop strings (the function's end). The plain per-sample `generate` loop (`sample_one_by_one`) is
+kept as the baseline `cookbook bench-sampling` measures against.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def _decode(tm, row: list[int], stop_ids: set[int], stops: tuple[str, ...]) -> s
 
 def _generate(tm, prompts: list[str], stops: list[tuple[str, ...]], settings: SamplingSettings, n: int,
               use_adapter: bool) -> list[list[str]]:
-    """n completions for each of `prompts`, in one generate call."""
+    """The plain way: n completions for each of `prompts` from one transformers `generate` call."""
     tok = tm.tokenizer
     batch = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=True)
     batch = {k: v.to(tm.model.device) for k, v in batch.items()}
@@ -80,14 +81,30 @@ def _generate(tm, prompts: list[str], stops: list[tuple[str, ...]], settings: Sa
     kwargs = dict(max_new_tokens=settings.max_new_tokens, num_return_sequences=n, eos_token_id=stop_ids,
                   pad_token_id=tok.pad_token_id, stopping_criteria=StoppingCriteriaList(
                       [StopOnText(tok, prompt_len, row_stops)]), **settings.generate_kwargs())
-    if use_adapter:
+    with _mode(tm, use_adapter):
         out = tm.model.generate(**batch, **kwargs)
-    else:
-        with tm.base_mode():
-            out = tm.model.generate(**batch, **kwargs)
     rows = out[:, prompt_len:].tolist()
     texts = [_decode(tm, row, set(stop_ids), s) for row, s in zip(rows, row_stops, strict=True)]
     return [texts[i * n:(i + 1) * n] for i in range(len(prompts))]
+
+
+def _mode(tm, use_adapter: bool):
+    import contextlib
+
+    return contextlib.nullcontext() if use_adapter else tm.base_mode()
+
+
+def _decode_batch(tm, prompts: list[str], stops: list[tuple[str, ...]], settings: SamplingSettings,
+                  use_adapter: bool, seed: int) -> list[list[str]]:
+    """Ours: n completions for each of `prompts` from decode.py's loop."""
+    from cookbook.tasks.program.decode import DecodeSettings, decode
+
+    how = DecodeSettings(settings.max_new_tokens, do_sample=settings.n > 1, temperature=settings.temperature,
+                         top_p=settings.top_p)
+    stop_ids = set(tm.fmt.stop_token_ids())
+    with _mode(tm, use_adapter):
+        ids = decode(tm.model, tm.tokenizer, prompts, settings.n, how, stop_ids, stops, seed=seed)
+    return [[_decode(tm, row, stop_ids, s) for row in rows] for rows, s in zip(ids, stops, strict=True)]
 
 
 def _prompts(tm, examples: list, system: str) -> tuple[list[str], list[tuple[str, ...]]]:
@@ -102,11 +119,10 @@ def sample_completions(tm, examples: list, system: str, settings: SamplingSettin
     tm.tokenizer.padding_side = "left"
     prompts, stops = _prompts(tm, examples, system)
     per_call = max(1, settings.batch_rows // settings.n)
-    torch.manual_seed(settings.seed)
     out: list[list[str]] = []
     for start in tqdm(range(0, len(prompts), per_call), desc=desc, unit="call", disable=len(prompts) <= per_call):
-        out += _generate(tm, prompts[start:start + per_call], stops[start:start + per_call], settings,
-                         settings.n, use_adapter)
+        out += _decode_batch(tm, prompts[start:start + per_call], stops[start:start + per_call], settings,
+                             use_adapter, seed=settings.seed + start)
     return out
 
 
