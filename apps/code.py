@@ -52,8 +52,9 @@ def complete(tm, head: str, max_new_tokens: int) -> tuple[str, str]:
 
 def write_and_score_test(tm, function_source: str, max_new_tokens: int) -> tuple[str, dict]:
     """(the tuned model's pytest test of `function_source`, its scores from the sandbox)."""
-    from domains.code.benchmark_tasks import FOCAL_MODULE, FocalTask, unit_test_prompt
     from domains.code.unittest_score import score_unit_test
+
+    from domains.code.benchmark_tasks import FOCAL_MODULE, FocalTask, unit_test_prompt
 
     name = function_name(function_source)
     focal_prompt = unit_test_prompt(FOCAL_MODULE, name, function_source)
@@ -81,16 +82,17 @@ def build(run_dir: str, load_now: bool = False):
     def on_complete(head: str):
         try:
             function_name(head or "")
-            return complete(model.get(), head, max_new)
         except ValueError as exc:
-            return f"# {exc}", f"# {exc}"
+            return f"# {exc}", f"# {exc}", ""
+        base_fn, tuned_fn = complete(model.get(), head, max_new)
+        return base_fn, tuned_fn, tuned_fn
 
-    def on_test(tuned_function: str):
+    def on_test(function_source: str):
         try:
-            function_name(tuned_function or "")
+            function_name(function_source or "")
         except ValueError as exc:
-            return f"# {exc}", {"error": str(exc)}
-        return write_and_score_test(model.get(), tuned_function, max_new)
+            return f"# {exc}", {"error": f"the function to test: {exc}"}
+        return write_and_score_test(model.get(), function_source, max_new)
 
     loading = "" if model.loaded else " The model loads on the first request."
     with gr.Blocks(title="Code assistant") as app:
@@ -100,13 +102,15 @@ def build(run_dir: str, load_now: bool = False):
         go = gr.Button("Complete", variant="primary", elem_id="complete")
         with gr.Row():
             base = gr.Code(language="python", label="Base model", elem_id="base-code", interactive=False)
-            tuned = gr.Code(language="python", label="Tuned adapter", elem_id="tuned-code", interactive=True)
-        test_btn = gr.Button("Write a test for the tuned function and run it", elem_id="write-test")
+            tuned = gr.Code(language="python", label="Tuned adapter", elem_id="tuned-code", interactive=False)
+        focal = gr.Textbox(label="Function to test (the tuned completion; edit it freely)", lines=8,
+                           elem_id="function-under-test")
+        test_btn = gr.Button("Write a test for it (tuned model) and run it in the sandbox", elem_id="write-test")
         with gr.Row():
             test = gr.Code(language="python", label="Generated test", elem_id="test-code", interactive=False)
             scores = gr.JSON(label="Sandbox: parses / passes / coverage / mutation score", elem_id="test-scores")
-        go.click(on_complete, inputs=[head], outputs=[base, tuned])
-        test_btn.click(on_test, inputs=[tuned], outputs=[test, scores])
+        go.click(on_complete, inputs=[head], outputs=[base, tuned, focal])
+        test_btn.click(on_test, inputs=[focal], outputs=[test, scores])
     return app
 
 
