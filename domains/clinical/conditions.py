@@ -301,6 +301,8 @@ COMPLICATIONS: tuple[Condition, ...] = (
 )
 
 PRIMARY_BY_KEY = {c.key: c for c in PRIMARY}
+PRIMARY_BY_CODE = {c.code: c for c in PRIMARY}
+COMPLICATION_BY_CODE = {c.code: c for c in COMPLICATIONS}
 COMORBIDITY_BY_KEY = {c.key: c for c in COMORBIDITIES}
 COMPLICATION_BY_KEY = {c.key: c for c in COMPLICATIONS}
 # Every diagnosis a record can hold, by ICD-10-CM code (AKI once: see AKI_NAMES).

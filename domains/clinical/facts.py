@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domains.clinical.conditions import BY_CODE, PRIMARY_BY_KEY, KeyLab
+from domains.clinical.conditions import BY_CODE, COMPLICATION_BY_CODE, PRIMARY_BY_CODE, KeyLab
 from domains.clinical.people import Identity
 from domains.clinical.vocab_labs import lab
 
@@ -127,12 +127,15 @@ def lab_values(adm: Admission) -> dict[str, list[float]]:
 
 
 def key_lab_specs(adm: Admission) -> list[KeyLab]:
-    """The key labs of the record's primary condition and complications (the knowledge table's), measured here."""
+    """The key labs of the record's primary condition and complications (the knowledge table's), measured here.
+    A code's role picks its entry: AKI as a complication has one key lab (creatinine), as the primary two."""
     measured = lab_values(adm)
+    table = {"primary": PRIMARY_BY_CODE, "complication": COMPLICATION_BY_CODE}
     specs = []
     for e in diagnoses(adm):
-        if e.role in ("primary", "complication"):
-            specs += [k for k in BY_CODE[e.code].key_labs if k.lab in measured and k.lab not in {s.lab for s in specs}]
+        if e.role in table:
+            specs += [k for k in table[e.role][e.code].key_labs
+                      if k.lab in measured and k.lab not in {s.lab for s in specs}]
     return specs
 
 
@@ -157,8 +160,7 @@ def consults(adm: Admission) -> list[Event]:
 
 def condition_of(adm: Admission):
     """The knowledge-table entry of the primary diagnosis."""
-    code = adm.primary
-    return next(c for c in PRIMARY_BY_KEY.values() if c.code == code)
+    return PRIMARY_BY_CODE[adm.primary]
 
 
 def is_flagged(lab_name: str, value: float, direction: str) -> bool:

@@ -88,16 +88,12 @@ def omission(adm: Admission, s: Summary, rng: random.Random, cfg: PreferenceConf
 
 
 def _replace_in(s: Summary, fact: str, old: str, new: str) -> Summary:
-    """`s` with the last `old` of the item stating `fact` written as `new` (the last: a changed drug's item names
-    its discharge dose after the first one). A whole number only: '5 mg' never matches inside '2.5 mg'."""
+    """`s` with every `old` of the item stating `fact` written as `new` (all of them: a drug switched from IV to PO
+    at the same dose names it twice). A whole number only: '5 mg' never matches inside '2.5 mg'."""
     pattern = re.compile(rf"(?<![\d.,]){re.escape(old)}(?![\d])")
     out = s.copy()
     for sec in out.sections:
-        for k, item in enumerate(sec.items):
-            hits = list(pattern.finditer(item.text)) if fact in item.facts else []
-            if hits:
-                a, b = hits[-1].span()
-                sec.items[k] = Item(item.text[:a] + new + item.text[b:], item.facts)
+        sec.items = [Item(pattern.sub(new, i.text), i.facts) if fact in i.facts else i for i in sec.items]
     return out
 
 

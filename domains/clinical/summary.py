@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 
-from domains.clinical.conditions import BY_CODE
+from domains.clinical.conditions import BY_CODE, COMPLICATION_BY_CODE
 from domains.clinical.facts import (
     Admission,
     MedOrder,
@@ -103,7 +103,8 @@ def _diagnoses(adm: Admission, rng: random.Random) -> Section:
 
 def _course(adm: Admission, rng: random.Random) -> Section:
     timed: list[tuple] = []
-    complication_labs = {k.lab for e in diagnoses(adm) if e.role == "complication" for k in BY_CODE[e.code].key_labs}
+    complication_labs = {k.lab for e in diagnoses(adm) if e.role == "complication"
+                         for k in COMPLICATION_BY_CODE[e.code].key_labs}
     directions = {k.lab: k.direction for k in key_lab_specs(adm)}
     for name, value in key_labs(adm):
         day = extreme_day(adm, name, value)

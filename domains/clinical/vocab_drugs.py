@@ -35,8 +35,8 @@ def _d(name, synonyms, unit, lo, hi, *regimens, drug_class=""):
 
 DRUGS: tuple[Drug, ...] = (
     # cardiovascular
-    _d("aspirin", ["acetylsalicylic acid", "ASA", "Ecotrin"], "mg", 81, 325,
-       ([81], "PO", "daily"), ([325], "PO", "once"), drug_class="antiplatelet"),
+    _d("aspirin", ["acetylsalicylic acid", "ASA", "Ecotrin"], "mg", 81, 325, ([81], "PO", "daily"),
+       drug_class="antiplatelet"),
     _d("clopidogrel", ["Plavix"], "mg", 75, 600, ([75], "PO", "daily"), drug_class="antiplatelet"),
     _d("atorvastatin", ["Lipitor"], "mg", 10, 80, ([10, 20, 40, 80], "PO", "nightly"), drug_class="statin"),
     _d("metoprolol tartrate", ["metoprolol", "Lopressor"], "mg", 12.5, 100, ([12.5, 25, 50, 100], "PO", "BID"),
