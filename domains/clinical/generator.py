@@ -16,7 +16,8 @@ from domains.clinical.vocab_labs import lab
 
 AGES = {"dka": (18, 45), "alcohol_withdrawal": (28, 66), "pyelonephritis": (19, 80), "cellulitis": (25, 88)}
 DEFAULT_AGES = (45, 93)
-PANEL = ("WBC", "hemoglobin", "platelets", "sodium", "potassium", "creatinine", "BUN", "glucose")
+# The admission panel, kept short (a record's tokens are mostly digits); a condition's key labs join it.
+PANEL = ("WBC", "hemoglobin", "sodium", "potassium", "creatinine", "glucose")
 # Procedures done on the first day (imaging, ECG); the rest (endoscopy, angiography, surgery, MRI) on the second.
 FIRST_DAY_PROCEDURES = {"chest X-ray", "electrocardiogram", "CT pulmonary angiography", "CT head",
                         "CT abdomen and pelvis", "abdominal ultrasound", "renal ultrasound",
@@ -115,9 +116,9 @@ def _baseline(rng: random.Random, comorbid: list[Condition], name: str) -> float
     return _normal(rng, name)
 
 
-def _vitals(rng: random.Random, cond: Condition | None) -> tuple[tuple[str, str], ...]:
+def _vitals(rng: random.Random, cond: Condition) -> tuple[tuple[str, str], ...]:
     ranges = {"HR": (68, 96), "SBP": (112, 138), "RR": (14, 19), "T": (36.5, 37.3), "SpO2": (94, 99)}
-    ranges.update({name: (lo, hi) for name, lo, hi in (cond.vitals if cond else ())})
+    ranges.update({name: (lo, hi) for name, lo, hi in cond.vitals})
     v = {name: rng.uniform(lo, hi) for name, (lo, hi) in ranges.items()}
     dbp = v["SBP"] * rng.uniform(0.55, 0.65)
     return (("HR", f"{v['HR']:.0f}"), ("BP", f"{v['SBP']:.0f}/{dbp:.0f}"), ("RR", f"{v['RR']:.0f}"),
@@ -238,7 +239,6 @@ def generate_admission(seed: int, split: str, index: int, mrn: str) -> Admission
             day = min(rng.randint(0, 1), los)
             tl.add(max(tl.at(day, rng.randint(15, 19) if day == 0 else rng.randint(10, 16), rng.choice((0, 30))),
                        t_dx), "CONSULT", name=name)
-    tl.add(tl.at(los, 7, 30), "VITALS", vitals=_vitals(rng, None))
 
     dispo_keys, weights = zip(*cond.dispositions, strict=True)
     disposition = rng.choices(dispo_keys, weights)[0]
