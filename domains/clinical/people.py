@@ -2,8 +2,8 @@
 name is nobody's in particular), 8-digit MRNs, dates of birth, and every way the project writes a date or an MRN.
 The leak metric and the redaction filter both read these, so what one writes the other recognises.
 
-No name here is also an English word or a vocabulary term, so finding one in a summary means an identifier
-leaked, not that a word was used (tests/unit/test_clinical_generator.py checks it against the vocabularies)."""
+No name here is a vocabulary term or a word of the reference summaries, so finding one in a summary means an
+identifier leaked, not that a word was used (tests/unit/test_clinical_generator.py checks both)."""
 
 from __future__ import annotations
 
