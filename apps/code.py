@@ -29,7 +29,7 @@ EXAMPLE = '''def running_max(xs: list[int]) -> list[int]:
 def function_name(head: str) -> str:
     """The name of the last function the head defines (the one being completed)."""
     try:
-        tree = ast.parse(head + "    pass\n")
+        tree = ast.parse(head.rstrip() + "\n    pass\n")
     except SyntaxError as exc:
         raise ValueError(f"the signature and docstring do not parse: {exc.msg} (line {exc.lineno})") from None
     names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
@@ -108,7 +108,7 @@ def build(run_dir: str, load_now: bool = False):
         test_btn = gr.Button("Write a test for it (tuned model) and run it in the sandbox", elem_id="write-test")
         with gr.Row():
             test = gr.Code(language="python", label="Generated test", elem_id="test-code", interactive=False)
-            scores = gr.JSON(label="Sandbox: parses / passes / coverage / mutation score", elem_id="test-scores")
+            scores = gr.JSON(label="Sandbox verdict of the generated test", elem_id="test-scores")
         go.click(on_complete, inputs=[head], outputs=[base, tuned, focal])
         test_btn.click(on_test, inputs=[focal], outputs=[test, scores])
     return app
