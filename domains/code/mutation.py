@@ -10,7 +10,7 @@ statement nor a return-value operator. This module needs nothing beyond `ast`.
 Operators (`OPERATORS`, in the order they are tried at each node):
   compare     < <= > >= each to its boundary neighbour and to its negation (< -> <=, < -> >=), == <-> !=,
               is <-> is not, in <-> not in
-  constant    an int constant c -> c + 1 and c - 1 (bools are not ints here)
+  constant    an int literal c -> c + 1 and c - 1 (`-1` is one literal; bools are not ints here)
   boolean     and <-> or; `not x` -> `x`
   arithmetic  + <-> -, * <-> /, // -> *, % -> // (also in augmented assignments: += -> -=)
   statement   a statement -> `pass` (not a docstring, a `pass`, or a `return`: the return operator covers those)
@@ -54,6 +54,8 @@ def _nodes(func: ast.FunctionDef) -> list[tuple[ast.AST, int]]:
     def visit(node: ast.AST, stmt_line: int) -> None:
         line = node.lineno if isinstance(node, ast.stmt) else stmt_line
         out.append((node, line))
+        if _int_value(node) is not None:  # `-1` is one constant: its `1` is not mutated on its own
+            return
         for child in ast.iter_child_nodes(node):
             visit(child, line)
 
@@ -78,10 +80,10 @@ def _changes(node: ast.AST, func: ast.FunctionDef) -> list[tuple]:
         for k, op in enumerate(node.ops):
             for new in _COMPARE.get(type(op), ()):
                 out.append(("compare", f"`{_SYMBOL[type(op)]}` -> `{_SYMBOL[new]}`", _set_compare(k, new)))
-    elif isinstance(node, ast.Constant) and type(node.value) is int:
+    elif _int_value(node) is not None:
+        value = _int_value(node)
         for delta in (1, -1):
-            out.append(("constant", f"`{node.value}` -> `{node.value + delta}`",
-                        lambda n, d=delta: ast.Constant(n.value + d)))
+            out.append(("constant", f"`{value}` -> `{value + delta}`", lambda n, v=value + delta: ast.Constant(v)))
     elif isinstance(node, ast.BoolOp):
         new = ast.Or if isinstance(node.op, ast.And) else ast.And
         out.append(("boolean", f"`{_SYMBOL[type(node.op)]}` -> `{_SYMBOL[new]}`", _set_op(new)))
@@ -102,6 +104,16 @@ def _changes(node: ast.AST, func: ast.FunctionDef) -> list[tuple]:
             first = ast.unparse(stmt).splitlines()[0]
             out.append(("statement", f"`{first}` -> `pass`", _drop(field, k), stmt.lineno))
     return out
+
+
+def _int_value(node: ast.AST) -> int | None:
+    """The value of an int literal, `-1` included (bools are not ints here); None for anything else."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int_value(node.operand) if isinstance(node.operand, ast.Constant) else None
+        return None if inner is None else -inner
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
 
 
 def _return_changes(node: ast.Return) -> list[tuple[str, str, object]]:

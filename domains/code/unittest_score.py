@@ -38,19 +38,24 @@ from domains.code.mutation import DEFAULT_MAX_MUTANTS, Mutant, mutants
 
 TEST_FILE = "test_gen.py"
 INCOMPETENT_EXIT = 86  # the driver's exit status when the (mutated) focal module does not import
+WATCHDOG_EXIT = 87  # ... and when a mutant's tests ran past their time budget
 # pytest.ini pins the rootdir and config to the working directory: nothing above it is read
 _PYTEST_INI = "[pytest]\n"
+# Runs in the sandbox, as `python -c`: 86 and 87 below are INCOMPETENT_EXIT and WATCHDOG_EXIT.
 _DRIVER = r"""
-import json, os, sys
+import json, os, sys, threading, time
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 import pytest
-mode, module, test_file = sys.argv[1], sys.argv[2], sys.argv[3]
+mode, module, test_file, budget = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 args = ["-q", "-p", "no:cacheprovider", test_file]
 if mode == "mutant":
     try:
         __import__(module)
     except BaseException:
-        sys.exit(86)
+        os._exit(86)
+    watchdog = threading.Timer(budget, os._exit, args=(87,))
+    watchdog.daemon = True
+    watchdog.start()
     sys.exit(int(pytest.main(["-x", *args])))
 import coverage
 class Count:
@@ -64,16 +69,18 @@ class Count:
 count = Count()
 cov = coverage.Coverage(branch=True, data_file=None, include=[os.path.abspath(module + ".py")])
 cov.start()
+started = time.monotonic()
 try:
     code = int(pytest.main(args, plugins=[count]))
 finally:
     cov.stop()
+seconds = time.monotonic() - started
 try:
     cov.json_report(outfile="coverage.json")
 except coverage.exceptions.NoDataError:
     pass
 with open("outcome.json", "w") as fh:
-    json.dump({"exit": code, **count.counts}, fh)
+    json.dump({"exit": code, "seconds": seconds, **count.counts}, fh)
 sys.exit(code)
 """
 
@@ -82,8 +89,14 @@ sys.exit(code)
 class ScoreConfig:
     max_mutants: int | None = DEFAULT_MAX_MUTANTS  # over it, a seeded sample (mutation.py)
     seed: int = 0
-    timeout_s: float = 60.0  # the reference run, coverage included
-    mutant_timeout_s: float = 10.0  # a mutant run's limit: this, or 5x the reference run if that is longer
+    timeout_s: float = 60.0  # the reference run's wall clock, start-up and coverage included
+    # A mutant's tests (collection included) may run `slowdown` times as long as on the reference, and at least
+    # `test_budget_s`: an infinite loop then costs about a second, not the sandbox's whole wall clock. The
+    # watchdog is a thread in the test's process; `mutant_timeout_s` (the sandbox's wall clock, start-up
+    # included) is the backstop for a hang that holds the GIL.
+    test_budget_s: float = 2.0  # a pytest session here takes 0.1-0.2 s (0.15 s for 8 tests under coverage)
+    slowdown: float = 10.0
+    mutant_timeout_s: float = 20.0
     workers: int | None = None  # mutant runs at a time; None: the cores we may use
     skip_uncovered: bool = True  # a mutant on a line the tests never reach survives without a run
 
@@ -112,8 +125,8 @@ def _files(module_source: str, test_source: str) -> dict[str, str]:
     return {f"{FOCAL_MODULE}.py": module_source, TEST_FILE: test_source, "pytest.ini": _PYTEST_INI}
 
 
-def _argv(mode: str) -> list[str]:
-    return ["python", "-c", _DRIVER, mode, FOCAL_MODULE, TEST_FILE]
+def _argv(mode: str, budget_s: float = 0.0) -> list[str]:
+    return ["python", "-c", _DRIVER, mode, FOCAL_MODULE, TEST_FILE, f"{budget_s:.3f}"]
 
 
 def _body_range(source: str, name: str) -> tuple[int, int]:
@@ -160,28 +173,29 @@ def _reference_failure(exit_code: int | None, status: str, outcome: dict, stdout
     return f"pytest did not run the tests (status {status}, exit {exit_code}): {summary}"
 
 
-def _run_mutant(mutant: Mutant, test_source: str, timeout_s: float) -> str:
+def _run_mutant(mutant: Mutant, test_source: str, budget_s: float, timeout_s: float) -> str:
     """'killed', 'timeout', 'incompetent', 'survived' or 'error' (the sandbox did not start)."""
-    r = run_command(_argv("mutant"), files=_files(mutant.source, test_source), timeout_s=timeout_s)
+    r = run_command(_argv("mutant", budget_s), files=_files(mutant.source, test_source), timeout_s=timeout_s)
     if r.status == "passed":
         return "survived"
-    if r.status == "timeout":
+    if r.status == "timeout" or r.returncode == WATCHDOG_EXIT:
         return "timeout"
     if r.status == "error":
         return "error"
     return "incompetent" if r.returncode == INCOMPETENT_EXIT else "killed"
 
 
-def _mutation(task: FocalTask, test_source: str, never_run: set[int], ref_seconds: float,
+def _mutation(task: FocalTask, test_source: str, never_run: set[int], test_seconds: float,
               config: ScoreConfig, score: UnitTestScore) -> None:
     todo = mutants(task.source, task.entry_point, max_mutants=config.max_mutants, seed=config.seed)
     score.mutants = len(todo)
     skip = [config.skip_uncovered and m.line in never_run for m in todo]
     run = [m for m, s in zip(todo, skip, strict=True) if not s]
-    timeout = max(config.mutant_timeout_s, 5 * ref_seconds)
+    budget = max(config.test_budget_s, config.slowdown * test_seconds)
+    timeout = max(config.mutant_timeout_s, 2 * budget)
     workers = max(1, min(config.workers or cores(), len(run) or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        verdicts = iter(list(pool.map(lambda m: _run_mutant(m, test_source, timeout), run)))
+        verdicts = iter(list(pool.map(lambda m: _run_mutant(m, test_source, budget, timeout), run)))
     outcomes = ["not_reached" if s else next(verdicts) for s in skip]
     score.timeouts = outcomes.count("timeout")
     score.killed = outcomes.count("killed") + score.timeouts
@@ -221,7 +235,7 @@ def score_unit_test(task: FocalTask, test_source: str, config: ScoreConfig | Non
         report = _load_json(ref.files.get("coverage.json"))
         score.line_coverage, score.branch_coverage, never_run = coverage_of(
             report, _body_range(task.source, task.entry_point))
-        _mutation(task, test_source, never_run, ref.seconds, config, score)
+        _mutation(task, test_source, never_run, _seconds(outcome.get("seconds")), config, score)
     score.seconds = round(time.monotonic() - start, 3)
     return score
 
@@ -233,6 +247,11 @@ def _load_json(raw: bytes | None) -> dict:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _seconds(value) -> float:
+    """The reference's test time as the run reported it (0 if it is not a sane number of seconds)."""
+    return float(value) if isinstance(value, int | float) and 0 <= value < 3600 else 0.0
 
 
 def score_unit_tests(pairs: Iterable[tuple[FocalTask, str]], config: ScoreConfig | None = None
