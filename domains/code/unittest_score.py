@@ -18,8 +18,8 @@ Definitions (domains/code/README.md):
   branch_coverage taken / all branch arcs leaving a line of the body (coverage.py's arcs); a function with no
                   branch has its line coverage here
   mutation_score  killed / (mutants - incompetent). Killed: pytest failed on the mutant (any non-zero exit, a
-                  crash, or a timeout: a mutant that hangs a test was detected). Incompetent: the mutated module
-                  fails to import. A mutant on a line the tests never reach on the reference survives without a
+                  crash, or out of CPU time: a mutant that hangs a test was detected). Incompetent: the mutated
+                  module fails to import. A mutant on a line the tests never reach on the reference survives without a
                   run (it cannot change what they see). Coverage and mutation credit only if `passes`.
 """
 
@@ -32,30 +32,26 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from cookbook.sandbox import cores, run_command
+from cookbook.sandbox import Limits, cores, run_command
 from domains.code.benchmark_tasks import FOCAL_MODULE, FocalTask
 from domains.code.mutation import DEFAULT_MAX_MUTANTS, Mutant, mutants
 
 TEST_FILE = "test_gen.py"
 INCOMPETENT_EXIT = 86  # the driver's exit status when the (mutated) focal module does not import
-WATCHDOG_EXIT = 87  # ... and when a mutant's tests ran past their time budget
 # pytest.ini pins the rootdir and config to the working directory: nothing above it is read
 _PYTEST_INI = "[pytest]\n"
-# Runs in the sandbox, as `python -c`: 86 and 87 below are INCOMPETENT_EXIT and WATCHDOG_EXIT.
+# Runs in the sandbox, as `python -c`: 86 below is INCOMPETENT_EXIT.
 _DRIVER = r"""
-import json, os, sys, threading, time
+import json, os, sys, time
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 import pytest
-mode, module, test_file, budget = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+mode, module, test_file = sys.argv[1], sys.argv[2], sys.argv[3]
 args = ["-q", "-p", "no:cacheprovider", test_file]
 if mode == "mutant":
     try:
         __import__(module)
     except BaseException:
         os._exit(86)
-    watchdog = threading.Timer(budget, os._exit, args=(87,))
-    watchdog.daemon = True
-    watchdog.start()
     sys.exit(int(pytest.main(["-x", *args])))
 import coverage
 class Count:
@@ -69,12 +65,12 @@ class Count:
 count = Count()
 cov = coverage.Coverage(branch=True, data_file=None, include=[os.path.abspath(module + ".py")])
 cov.start()
-started = time.monotonic()
+started = time.process_time()
 try:
     code = int(pytest.main(args, plugins=[count]))
 finally:
     cov.stop()
-seconds = time.monotonic() - started
+seconds = time.process_time() - started
 try:
     cov.json_report(outfile="coverage.json")
 except coverage.exceptions.NoDataError:
@@ -89,14 +85,19 @@ sys.exit(code)
 class ScoreConfig:
     max_mutants: int | None = DEFAULT_MAX_MUTANTS  # over it, a seeded sample (mutation.py)
     seed: int = 0
-    timeout_s: float = 60.0  # the reference run's wall clock, start-up and coverage included
-    # A mutant's tests (collection included) may run `slowdown` times as long as on the reference, and at least
-    # `test_budget_s`: an infinite loop then costs about a second, not the sandbox's whole wall clock. The
-    # watchdog is a thread in the test's process; `mutant_timeout_s` (the sandbox's wall clock, start-up
-    # included) is the backstop for a hang that holds the GIL.
-    test_budget_s: float = 2.0  # a pytest session here takes 0.1-0.2 s (0.15 s for 8 tests under coverage)
+    # The reference run (start-up and coverage included): CPU seconds, and a wall clock behind them that a busy
+    # machine does not reach (a run niced under a training job gets a few percent of a core)
+    reference_cpu_s: float = 30.0
+    timeout_s: float = 600.0
+    # A mutant run's limit is CPU time, not wall clock, so a busy machine never reads as a kill: the pytest
+    # session may use `slowdown` times the reference's CPU time, and at least `test_budget_s`, plus `startup_s`
+    # for the interpreter and the pytest import (about 0.3 s); RLIMIT_CPU has whole seconds, so 2 s by default.
+    # An infinite loop then costs 2 CPU seconds. `mutant_timeout_s` is the wall clock behind it, for a hang
+    # that uses no CPU.
+    test_budget_s: float = 1.0  # a session here takes 0.1-0.2 CPU s (0.15 s for 8 tests under coverage)
     slowdown: float = 10.0
-    mutant_timeout_s: float = 20.0
+    startup_s: float = 1.0
+    mutant_timeout_s: float = 300.0
     workers: int | None = None  # mutant runs at a time; None: the cores we may use
     skip_uncovered: bool = True  # a mutant on a line the tests never reach survives without a run
 
@@ -125,8 +126,8 @@ def _files(module_source: str, test_source: str) -> dict[str, str]:
     return {f"{FOCAL_MODULE}.py": module_source, TEST_FILE: test_source, "pytest.ini": _PYTEST_INI}
 
 
-def _argv(mode: str, budget_s: float = 0.0) -> list[str]:
-    return ["python", "-c", _DRIVER, mode, FOCAL_MODULE, TEST_FILE, f"{budget_s:.3f}"]
+def _argv(mode: str) -> list[str]:
+    return ["python", "-c", _DRIVER, mode, FOCAL_MODULE, TEST_FILE]
 
 
 def _body_range(source: str, name: str) -> tuple[int, int]:
@@ -173,12 +174,12 @@ def _reference_failure(exit_code: int | None, status: str, outcome: dict, stdout
     return f"pytest did not run the tests (status {status}, exit {exit_code}): {summary}"
 
 
-def _run_mutant(mutant: Mutant, test_source: str, budget_s: float, timeout_s: float) -> str:
+def _run_mutant(mutant: Mutant, test_source: str, limits: Limits) -> str:
     """'killed', 'timeout', 'incompetent', 'survived' or 'error' (the sandbox did not start)."""
-    r = run_command(_argv("mutant", budget_s), files=_files(mutant.source, test_source), timeout_s=timeout_s)
+    r = run_command(_argv("mutant"), files=_files(mutant.source, test_source), limits=limits)
     if r.status == "passed":
         return "survived"
-    if r.status == "timeout" or r.returncode == WATCHDOG_EXIT:
+    if r.status == "timeout":  # RLIMIT_CPU (SIGXCPU) or the wall clock
         return "timeout"
     if r.status == "error":
         return "error"
@@ -191,11 +192,11 @@ def _mutation(task: FocalTask, test_source: str, never_run: set[int], test_secon
     score.mutants = len(todo)
     skip = [config.skip_uncovered and m.line in never_run for m in todo]
     run = [m for m, s in zip(todo, skip, strict=True) if not s]
-    budget = max(config.test_budget_s, config.slowdown * test_seconds)
-    timeout = max(config.mutant_timeout_s, 2 * budget)
+    cpu = config.startup_s + max(config.test_budget_s, config.slowdown * test_seconds)
+    limits = Limits(timeout_s=max(config.mutant_timeout_s, 2 * cpu), cpu_s=cpu)
     workers = max(1, min(config.workers or cores(), len(run) or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        verdicts = iter(list(pool.map(lambda m: _run_mutant(m, test_source, budget, timeout), run)))
+        verdicts = iter(list(pool.map(lambda m: _run_mutant(m, test_source, limits), run)))
     outcomes = ["not_reached" if s else next(verdicts) for s in skip]
     score.timeouts = outcomes.count("timeout")
     score.killed = outcomes.count("killed") + score.timeouts
@@ -223,7 +224,8 @@ def score_unit_test(task: FocalTask, test_source: str, config: ScoreConfig | Non
         return score
     score.parses = True
     ref = run_command(_argv("reference"), files=_files(task.source, test_source),
-                      collect=["coverage.json", "outcome.json"], timeout_s=config.timeout_s)
+                      collect=["coverage.json", "outcome.json"],
+                      limits=Limits(timeout_s=config.timeout_s, cpu_s=config.reference_cpu_s))
     outcome = _load_json(ref.files.get("outcome.json"))
     score.n_tests = int(outcome.get("collected", 0) or 0)
     exit_code = ref.returncode if ref.status in ("passed", "failed") else None
@@ -250,7 +252,7 @@ def _load_json(raw: bytes | None) -> dict:
 
 
 def _seconds(value) -> float:
-    """The reference's test time as the run reported it (0 if it is not a sane number of seconds)."""
+    """The reference's CPU time for its tests as the run reported it (0 if it is not a sane number of seconds)."""
     return float(value) if isinstance(value, int | float) and 0 <= value < 3600 else 0.0
 
 
