@@ -17,10 +17,11 @@ Definitions (domains/code/README.md):
   line_coverage   executed / all statements of the focal function's body (its def line and docstring left out)
   branch_coverage taken / all branch arcs leaving a line of the body (coverage.py's arcs); a function with no
                   branch has its line coverage here
-  mutation_score  killed / (mutants - incompetent). Killed: pytest failed on the mutant (any non-zero exit, a
-                  crash, or out of CPU time: a mutant that hangs a test was detected). Incompetent: the mutated
-                  module fails to import. A mutant on a line the tests never reach on the reference survives without a
-                  run (it cannot change what they see). Coverage and mutation credit only if `passes`.
+  mutation_score  killed / (mutants - incompetent), 0 without a competent mutant. Killed: pytest failed on the
+                  mutant (any non-zero exit, a crash, or out of CPU time: a mutant that hangs a test was
+                  detected). Incompetent: the mutated module fails to import. A mutant on a line the tests never
+                  reach on the reference survives without a run (it cannot change what they see). Coverage and
+                  mutation credit only if `passes`.
 """
 
 from __future__ import annotations
@@ -192,7 +193,8 @@ def _mutation(task: FocalTask, test_source: str, never_run: set[int], test_secon
     score.mutants = len(todo)
     skip = [config.skip_uncovered and m.line in never_run for m in todo]
     run = [m for m, s in zip(todo, skip, strict=True) if not s]
-    cpu = config.startup_s + max(config.test_budget_s, config.slowdown * test_seconds)
+    # never more than the reference itself was allowed: the reported time is the test's process's word
+    cpu = config.startup_s + min(max(config.test_budget_s, config.slowdown * test_seconds), config.reference_cpu_s)
     limits = Limits(timeout_s=max(config.mutant_timeout_s, 2 * cpu), cpu_s=cpu)
     workers = max(1, min(config.workers or cores(), len(run) or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -206,7 +208,8 @@ def _mutation(task: FocalTask, test_source: str, never_run: set[int], test_secon
     score.not_reached = outcomes.count("not_reached")
     score.survived = [f"line {m.line}: {m.description}" for m, o in zip(todo, outcomes, strict=True)
                       if o in ("survived", "not_reached")]
-    score.mutation_score = _ratio(score.killed, score.mutants - score.incompetent) if score.mutants else 0.0
+    competent = score.mutants - score.incompetent
+    score.mutation_score = score.killed / competent if competent else 0.0  # no competent mutant: no evidence
     if errors:
         score.reason = f"{errors} mutant run(s) did not start in the sandbox (counted as incompetent)"
 
