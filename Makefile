@@ -1,7 +1,7 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
 #            demo: PORT RUNS_ROOT (the hub's runs folder)
-#            lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
+#            eval: LIMIT SAMPLES; lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
 #            judge-calibrate: JUDGES GOLD PAIRS ATTACKS
 PYTHON ?= python3
 VENV := .venv
@@ -26,7 +26,7 @@ OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(M
 METHODS ?= lora,adalora,bitfit,s2lora
 
 .PHONY: setup finetune eval demo hub compare bench test test-all lint clean ls lm-eval judge judge-calibrate \
-  judge-server judge-server-stop bench-judge
+  judge-server judge-server-stop bench-judge bench-sampling
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,8 +48,10 @@ else
 	$(BIN)/cookbook train $(DOMAIN) --config $(CONFIG) $(OVERRIDES)
 endif
 
+# LIMIT=n: the first n examples of each test split; SAMPLES=k: k completions per prompt (pass@k domains).
 eval: setup
-	$(BIN)/cookbook eval $(DOMAIN) --run "$(RUN)" $(ARGS)
+	$(BIN)/cookbook eval $(DOMAIN) --run "$(RUN)" $(if $(LIMIT),eval.max_samples=$(LIMIT)) \
+	  $(if $(SAMPLES),eval.samples=$(SAMPLES)) $(ARGS)
 
 compare: setup
 	$(BIN)/cookbook compare $(DOMAIN) --methods $(METHODS) --config $(CONFIG) $(if $(OUTPUT),--output $(OUTPUT)) \
@@ -74,8 +76,14 @@ lm-eval: setup
 	$(BIN)/python -m judges.lm_eval_run --domain $(DOMAIN) --run "$(RUN)" --backend $(LM_EVAL_BACKEND) \
 	  $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
 
+# SFT: ours vs a plain TRL script -> reports/bench/sft.json; pass@10 sampling on HumanEval: batched vs a
+# per-sample loop -> reports/bench/codegen.json (`make bench-sampling` alone).
 bench: setup
 	$(BIN)/cookbook bench domain=$(DOMAIN) $(ARGS)
+	$(MAKE) --no-print-directory bench-sampling
+
+bench-sampling: setup
+	$(BIN)/cookbook bench-sampling domain=code output=reports/bench/codegen.json
 
 # LLM-as-judge (judges/). JUDGE_MODEL picks the judge (default: the best judge in docs/judge_calibration.json that is
 # here, else Qwen2.5-Coder-0.5B-Instruct). Each target uses

@@ -101,8 +101,8 @@ def cmd_compare(args) -> int:
     cfg = recipe.load_config(args.config, args.overrides)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
-        if not PEFT_METHODS.get(m).supports(task.name):  # unknown names fail here, before anything trains
-            raise CookbookError(f"compare: method '{m}' does not support {task.name} training")
+        if not PEFT_METHODS.get(m).supports(task.method_kind):  # unknown names fail here, before anything trains
+            raise CookbookError(f"compare: method '{m}' does not support {task.method_kind} training")
     out = Path(args.output or f"runs/{recipe.name}/compare")
     task.compare(cfg, recipe, args.config, methods, out, args.overrides)
     print(f"[cookbook] comparison: {out / 'report.md'}", file=sys.stderr)
@@ -113,6 +113,13 @@ def cmd_bench(args) -> int:
     from cookbook.bench import run_sft_bench
 
     run_sft_bench(args.overrides)
+    return 0
+
+
+def cmd_bench_sampling(args) -> int:
+    from cookbook.tasks.program.bench import run_sampling_bench
+
+    run_sampling_bench(args.overrides)
     return 0
 
 
@@ -148,6 +155,10 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("bench", help="our SFT vs a plain TRL SFTTrainer script -> reports/bench/sft.json")
     sp.add_argument("overrides", nargs="*")
     sp.set_defaults(fn=cmd_bench)
+    sp = sub.add_parser("bench-sampling", help="pass@k sampling: batched generate vs a per-sample loop "
+                                               "(domain=<program domain>) -> reports/bench/<output>.json")
+    sp.add_argument("overrides", nargs="*")
+    sp.set_defaults(fn=cmd_bench_sampling)
     add_sandbox_parser(sub)  # cookbook/sandbox/cli.py
     return p
 

@@ -80,6 +80,11 @@ class EvalConfig:
     # Applied identically to base and tuned models: a small model decoding greedily loops otherwise.
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
+    # Kinds that score several samples per prompt (pass@k): how many, and how they are drawn. 1 = one greedy answer.
+    samples: int = 1
+    temperature: float = 0.8
+    top_p: float = 0.95
+    shots: int = 3  # in-context examples of the few-shot baseline (`cookbook compare`, recipes with few_shot_splits)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 CACHE_ENV = "COOKBOOK_CACHE_DIR"
+REPORTS_ENV = "COOKBOOK_REPORTS_DIR"
 
 
 def cache_dir() -> Path:
@@ -17,6 +18,11 @@ def cache_dir() -> Path:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+def reports_dir() -> Path:
+    """Where committed results go: `$COOKBOOK_REPORTS_DIR` (tests point it elsewhere), else the repo's reports/."""
+    return Path(os.environ.get(REPORTS_ENV) or repo_root() / "reports")
 
 
 def cached_build(folder: str, fill: Callable[[Path], None], marker: str = "model.safetensors") -> Path:

@@ -43,6 +43,8 @@ class LmEvalTask:
     name: str  # the task name in the YAML
     group_field: str = "group"  # the doc field reports break results down by
     group_label: str = "group"  # how reports name a group: "use-case"
+    # Stop strings the task needs beyond the model's end of turn (a closing code fence), appended after them.
+    stops: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,9 +69,18 @@ class Recipe:
     demo_module: str = ""
     demo_examples: list[str] = field(default_factory=list)
     test_splits: list[str] = field(default_factory=lambda: ["test"])  # evaluated by `cookbook eval`, in order
+    # The split whose loss training reports (data.eval_samples rows of it); "" = test_splits[0]. A domain whose
+    # test splits are benchmarks keeps its own held-out rows here, so the benchmark is only ever scored.
+    validation_split: str = ""
+    # The in-context-learning baseline of `cookbook compare`: test split -> the training split whose examples are
+    # shown as demonstrations (earlier chat turns) before each test prompt. {} = no such baseline.
+    few_shot_splits: dict[str, str] = field(default_factory=dict)
     judge: JudgeAssets | None = None
     lm_eval: LmEvalTask | None = None
     notes: list[str] = field(default_factory=list)  # lines for every run card of this domain
+
+    def loss_split(self) -> str:
+        return self.validation_split or self.test_splits[0]
 
     def config_path(self, name: str) -> Path:
         path = Path(name)

@@ -179,7 +179,7 @@ def run_lm_eval(domain: str, run_dir: str | Path, backend: str = "hf", limit: in
     system = system_instruction(domain)
     eval_cfg = load_run_config(run_dir).eval
     base_path = resolve_model(metrics["base_model"]).path
-    stops = backends.stop_strings(base_path)
+    stops = list(dict.fromkeys([*backends.stop_strings(base_path), *task.stops]))
     device = "cuda" if torch.cuda.is_available() else "cpu"
     state = server_state.read_state(state_path, hint=" (or use LM_EVAL_BACKEND=hf)") if backend == "server" \
         else None

@@ -18,16 +18,21 @@ class PromptFormat:
     end_of_turn: str  # what the template writes right after an assistant message, e.g. "<|im_end|>"
     turn_tokens: list[str] = field(default_factory=list)  # special tokens that open or close a turn
 
-    def prompt(self, user: str, system: str = "") -> str:
-        """The text before the model's answer, without a leading BOS (the tokenizer adds it)."""
-        messages = ([{"role": "system", "content": system.strip()}] if system else []) + [
-            {"role": "user", "content": user.strip()}]
+    def prompt(self, user: str, system: str = "", shots: tuple[tuple[str, str], ...] = ()) -> str:
+        """The text before the model's answer, without a leading BOS (the tokenizer adds it). `shots`: earlier
+        (user, assistant) turns shown first, as in-context examples."""
+        messages = ([{"role": "system", "content": system.strip()}] if system else [])
+        for shot_user, shot_answer in shots:
+            messages += [{"role": "user", "content": shot_user.strip()},
+                         {"role": "assistant", "content": shot_answer.strip()}]
+        messages.append({"role": "user", "content": user.strip()})
         return self._strip_bos(self.tokenizer.apply_chat_template(messages, tokenize=False,
                                                                   add_generation_prompt=True))
 
-    def completion(self, answer: str) -> str:
-        """The answer as training text: the model must learn to end its turn."""
-        return answer.strip() + self.end_of_turn
+    def completion(self, answer: str, continues: bool = False) -> str:
+        """The answer as training text: the model must learn to end its turn. `continues`: the answer continues
+        text already in the prompt (an answer prefix), so its leading whitespace is part of it."""
+        return (answer.rstrip() if continues else answer.strip()) + self.end_of_turn
 
     def stop_token_ids(self) -> list[int]:
         tok = self.tokenizer

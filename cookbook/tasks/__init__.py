@@ -25,6 +25,13 @@ class TaskKind:
     compare: Callable | None = None
     # (RunConfig, Recipe, run_dir) -> [{id, group, question, reference, base, tuned}]: what a judge grades
     answers: Callable | None = None
+    # The kind whose trainer this one trains with, so the PEFT methods that support that kind apply here too
+    # (program synthesis trains as text SFT); "" = its own.
+    trains_as: str = ""
+
+    @property
+    def method_kind(self) -> str:
+        return self.trains_as or self.name
 
 
 def lazy(module: str, name: str) -> Callable:

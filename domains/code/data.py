@@ -23,8 +23,9 @@ from cookbook.config import DataConfig
 from cookbook.data import load_jsonl_lines
 from cookbook.errors import CookbookError, DataError
 from cookbook.paths import cache_dir, cached_build
-from cookbook.tasks.text.examples import TextExample
-from domains.code.benchmark_tasks import benchmark_texts
+from cookbook.tasks.program.examples import ProgramExample
+from domains.code import prompts
+from domains.code.benchmark_tasks import benchmark_texts, load_humaneval, load_humaneval_plus
 from domains.code.build import DATA_VERSION, BuildInputs, build_into, fingerprint
 from domains.code.mining import KINDS, pair_problem
 from domains.code.sources import CODEGEN_PACKAGES, TEST_PACKAGES, collect_trees
@@ -33,7 +34,9 @@ from domains.code.testmining import unittest_size_problem
 SCHEMA = {"id": str, "kind": str, "prompt": str, "completion": str, "package": str, "licence": str, "path": str,
           "line": int, "name": str}
 # "train" / "test" hold both kinds (group = kind); "train_codegen", "test_unittest", ... one kind (group = package)
-SPLITS = ("train", "test", *(f"{s}_{k}" for s in ("train", "test") for k in KINDS))
+MINED_SPLITS = ("train", "test", *(f"{s}_{k}" for s in ("train", "test") for k in KINDS))
+BENCHMARK_SPLITS = ("humaneval",)  # HumanEval's 164 prompts, scored by HumanEval's and HumanEval+'s tests
+SPLITS = MINED_SPLITS + BENCHMARK_SPLITS
 
 
 def default_inputs() -> BuildInputs:
@@ -89,7 +92,7 @@ def unittest_problem(prompt: str, completion: str):
 
 def split_file(folder: Path, split: str) -> tuple[Path, str]:
     """(JSONL file, kind filter or '') for a split name of SPLITS."""
-    if split not in SPLITS:
+    if split not in MINED_SPLITS:
         raise CookbookError(f"unknown split '{split}' for the code domain; choose from {', '.join(SPLITS)}")
     base, _, kind = split.partition("_")
     return folder / f"{base}.jsonl", kind
@@ -106,17 +109,40 @@ def load_rows(path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
-def load_examples(cfg: DataConfig, split: str) -> list[TextExample]:
-    """TextExample rows of a split (SPLITS). `cfg.train_file` / `cfg.test_file` name a JSONL file to read
-    instead of the built data; otherwise the data for `cfg.corpus_seed` is built or taken from the cache."""
+def mined_example(row: dict, group: str, source: str) -> ProgramExample:
+    """A mined pair in the domain's prompt format (prompts.py): codegen continues the function's head, unittest
+    answers with a test file."""
+    common = dict(id=row["id"], group=group, source=source, fields=("prompt", "completion"),
+                  reference=prompts.closed(row["completion"]))
+    if row["kind"] == "codegen":
+        return ProgramExample(prompt=prompts.codegen_user(), answer_prefix=prompts.codegen_prefix(row["prompt"]),
+                              program_head=row["prompt"], stops=prompts.CODEGEN_STOPS, **common)
+    return ProgramExample(prompt=prompts.unittest_user(row["prompt"]), answer_prefix=prompts.FENCE,
+                          stops=prompts.UNITTEST_STOPS, **common)
+
+
+def humaneval_examples() -> list[ProgramExample]:
+    """HumanEval's prompts, each with two suites: HumanEval's own tests and HumanEval+'s. The prompts are the same
+    in both files but for one task; HumanEval's is used (one set of samples is scored by both)."""
+    plus = {t.task_id: t for t in load_humaneval_plus()}
+    return [ProgramExample(id=t.task_id, prompt=prompts.codegen_user(), reference=prompts.closed(t.canonical_solution),
+                           group="HumanEval", answer_prefix=prompts.codegen_prefix(t.prompt), program_head=t.prompt,
+                           suites={"HumanEval": t.test, "HumanEval+": plus[t.task_id].test},
+                           entry_point=t.entry_point, stops=prompts.CODEGEN_STOPS)
+            for t in load_humaneval()]
+
+
+def load_examples(cfg: DataConfig, split: str) -> list[ProgramExample]:
+    """Examples of a split (SPLITS). `cfg.train_file` / `cfg.test_file` name a JSONL file to read instead of the
+    built data; otherwise the data for `cfg.corpus_seed` is built or taken from the cache."""
+    if split == "humaneval":
+        return humaneval_examples()
     own_file = cfg.train_file if split.startswith("train") else cfg.test_file
     if own_file:
         path, kind = Path(own_file), split_file(Path(), split)[1]
     else:
         path, kind = split_file(build_dataset(cfg.corpus_seed), split)
-    return [TextExample(id=r["id"], prompt=r["prompt"], reference=r["completion"],
-                        group=r["package"] if kind else r["kind"], source=f"{path}:{line}",
-                        fields=("prompt", "completion"))
+    return [mined_example(r, r["package"] if kind else r["kind"], f"{path}:{line}")
             for line, r in load_rows(path) if not kind or r["kind"] == kind]
 
 

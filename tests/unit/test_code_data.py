@@ -258,7 +258,11 @@ def test_load_examples_reads_a_given_file(tmp_path):
     path = write_rows(tmp_path, [GOOD_ROW])
     (example,) = data.load_examples(DataConfig(train_file=str(path)), "train")
     assert (example.id, example.group, example.source) == ("codegen-1", "codegen", f"{path}:1")
-    assert example.reference == GOOD_ROW["completion"] and example.fields == ("prompt", "completion")
+    assert example.fields == ("prompt", "completion")
+    # the model's turn starts with the function's head; it writes (and trains on) the body, then closes the block
+    assert example.answer_prefix == "```python\n" + GOOD_ROW["prompt"].rstrip("\n") + "\n"
+    assert example.reference == GOOD_ROW["completion"].rstrip() + "\n```"
+    assert example.program_head == GOOD_ROW["prompt"] and "\n```" in example.stops
     assert data.load_examples(DataConfig(train_file=str(path)), "train_codegen")[0].group == "stdlib"
     assert data.load_examples(DataConfig(train_file=str(path)), "train_unittest") == []
 
@@ -276,6 +280,18 @@ def test_benchmarks_have_164_tasks_each_and_solutions_pass():
         scope: dict = {}
         exec(task.prompt + task.canonical_solution + "\n" + task.test, scope)
         scope["check"](scope[task.entry_point])
+
+
+def test_humaneval_split_scores_one_prompt_with_both_suites():
+    examples = data.load_examples(DataConfig(), "humaneval")
+    assert len(examples) == 164 and all(set(e.suites) == {"HumanEval", "HumanEval+"} for e in examples)
+    e = examples[2]
+    assert e.entry_point == "truncate_number" and e.answer_prefix.endswith(e.program_head.rstrip("\n") + "\n")
+    body = e.reference.removesuffix("\n```")
+    for test in e.suites.values():  # the program the sandbox would run: head + body, then the suite
+        scope: dict = {}
+        exec(e.program_head + body + "\n" + test, scope)
+        scope["check"](scope[e.entry_point])
 
 
 def test_unit_focal_functions_run_alone_and_pass_their_examples():
@@ -304,3 +320,16 @@ def test_real_build_counts():
     cfg = DataConfig()
     for split in data.SPLITS:
         assert data.load_examples(cfg, split), split
+
+
+def test_a_whole_function_answer_replaces_the_head_but_keeps_its_imports():
+    from domains.code.program_text import program_from_completion
+
+    head = 'from typing import List\n\n\ndef f(xs: List[int]) -> int:\n    """Sum."""\n'
+    assert program_from_completion(head, "    return sum(xs)\n", "f") == head + "    return sum(xs)\n"
+    whole = "Here it is:\n```python\ndef f(xs):\n    return sum(xs)\n```\nDone."
+    program = program_from_completion(head, whole, "f")
+    assert program == "from typing import List\n\n\ndef f(xs):\n    return sum(xs)\n"
+    scope: dict = {}
+    exec(program, scope)
+    assert scope["f"]([1, 2]) == 3

@@ -4,29 +4,16 @@ against the base model. Resumable: finished runs and transcripts are reused."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from cookbook.config import RunConfig
-from cookbook.errors import CookbookError
 from cookbook.recipe import Recipe
 from cookbook.runs import read_json, write_json
 from cookbook.tasks.asr.evaluate import transcribe_split
 from cookbook.tasks.asr.inference import base_only, load_asr_run
 from cookbook.tasks.asr.metrics import score_split
-
-
-def _train(domain: str, config: str, method: str, run_dir: Path, overrides: list[str]) -> None:
-    if read_json(run_dir / "metrics.json").get("completed"):
-        print(f"[cookbook] {method}: finished run in {run_dir}, reused", file=sys.stderr)
-        return
-    cmd = [sys.executable, "-m", "cookbook.cli", "train", domain, "--config", config, f"peft.method={method}",
-           f"output_dir={run_dir}", *overrides]
-    print(f"[cookbook] {method}: {' '.join(cmd[2:])}", file=sys.stderr, flush=True)
-    if subprocess.run(cmd).returncode != 0:
-        raise CookbookError(f"training {method} failed (see above); fix it and re-run: finished methods are kept")
+from cookbook.tasks.method_runs import train_method_run
 
 
 def _transcripts(cache: Path, make) -> dict:
@@ -54,7 +41,7 @@ def compare_methods(cfg: RunConfig, recipe: Recipe, config_name: str, methods: l
     if cfg.eval.max_samples:
         splits = {s: ex[: cfg.eval.max_samples] for s, ex in splits.items()}
     for method in methods:
-        _train(recipe.name, config_name, method, out_dir / method, overrides)
+        train_method_run(recipe.name, config_name, method, out_dir / method, overrides)
 
     rows = []
     base = _transcripts(out_dir / "base_transcripts.json",

@@ -56,7 +56,7 @@ def build_asr_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str
     train_rows = recipe.load_examples(cfg.data, "train")
     if cfg.data.max_train_samples:
         train_rows = train_rows[: cfg.data.max_train_samples]
-    eval_rows = recipe.load_examples(cfg.data, recipe.test_splits[0])[: cfg.data.eval_samples]
+    eval_rows = recipe.load_examples(cfg.data, recipe.loss_split())[: cfg.data.eval_samples]
     base, processor = load_whisper(resolved)
     base.config.use_cache = False  # training: no KV cache
     model = attach_method(base, cfg, method)

@@ -24,7 +24,8 @@ def generate_both(tm: TunedModel, cfg: RunConfig, recipe, examples: list) -> dic
     for name, use_adapter in (("base", False), ("tuned", True)):
         t0 = time.time()
         preds = generate(tm, questions, systems, use_adapter=use_adapter,
-                         batch_size=cfg.eval.batch_size, desc=f"{name} answers", **decoding_settings(cfg.eval))
+                         prefixes=[e.answer_prefix for e in examples], batch_size=cfg.eval.batch_size,
+                         desc=f"{name} answers", **decoding_settings(cfg.eval))
         out[name] = (preds, round(time.time() - t0, 1))
     return out
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 from cookbook.config import RunConfig
 from cookbook.errors import DataError
 from cookbook.models.prompt_format import PromptFormat
-from cookbook.tasks.text.examples import system_prompt_for
+from cookbook.tasks.text.examples import completion_text, prompt_text
 
 # A question cut shorter than this is no longer the question the answer replies to; training on the answer then
 # teaches the model to answer something it was not asked.
@@ -45,7 +45,7 @@ class SequenceBudget:
         self.eos = end_of_turn_token(fmt) or self.tok.eos_token
 
     def completion(self, example) -> str:
-        text = self.fmt.completion(example.reference)
+        text = completion_text(self.fmt, example)
         return text if not self.eos or text.endswith(self.eos) else text + self.eos  # as TRL's add_eos does
 
     def length(self, text: str, special: bool = True) -> int:
@@ -54,10 +54,10 @@ class SequenceBudget:
     def fit(self, example) -> tuple[object, str]:
         """(the example to train on, "fits" | "answer_cut" | "prompt_cut"); DataError if it cannot fit."""
         completion = self.completion(example)
-        total = self.length(self.fmt.prompt(example.prompt, system_prompt_for(example, self.system)) + completion)
+        total = self.length(prompt_text(self.fmt, example, self.system) + completion)
         if total <= self.max_len:
             return example, "fits"
-        if self.length(self.fmt.prompt(example.prompt, system_prompt_for(example, self.system))) < self.max_len:
+        if self.length(prompt_text(self.fmt, example, self.system)) < self.max_len:
             return example, "answer_cut"
         user = self.tok(text=example.prompt.strip(), add_special_tokens=False)["input_ids"]
         least = min(MIN_PROMPT_TOKENS, len(user))
@@ -66,7 +66,7 @@ class SequenceBudget:
             if keep < least:
                 break
             cut = replace(example, prompt=self.tok.decode(user[-keep:]))
-            cut_prompt = self.fmt.prompt(cut.prompt, system_prompt_for(cut, self.system))
+            cut_prompt = prompt_text(self.fmt, cut, self.system)
             over = self.length(cut_prompt + completion) - self.max_len
             if over <= 0:
                 return cut, "prompt_cut"
@@ -110,7 +110,7 @@ def load_train_and_eval(cfg: RunConfig, recipe, fmt: PromptFormat) -> tuple[list
     train_rows = recipe.load_examples(cfg.data, "train")
     if cfg.data.max_train_samples:
         train_rows = train_rows[: cfg.data.max_train_samples]
-    eval_rows = recipe.load_examples(cfg.data, recipe.test_splits[0])[: cfg.data.eval_samples]
+    eval_rows = recipe.load_examples(cfg.data, recipe.loss_split())[: cfg.data.eval_samples]
     if not train_rows:
         raise DataError(f"{cfg.data.train_file or recipe.name + ' train split'}:0: -: no training examples left "
                         f"after the domain's selection (data.max_train_samples={cfg.data.max_train_samples})")

@@ -37,16 +37,29 @@ def load_run(run_dir: str | Path) -> TunedModel:
                       prompt_format(tokenizer))
 
 
+def load_base(source: str) -> TunedModel:
+    """A base model alone, in the same shape as a loaded run (its base mode changes nothing): for baselines."""
+    import contextlib
+
+    resolved = resolve_model(source)
+    tokenizer = load_tokenizer(resolved)
+    return TunedModel(load_model(resolved), tokenizer, source, "none", contextlib.nullcontext,
+                      prompt_format(tokenizer))
+
+
 @torch.inference_mode()
 def generate(tm: TunedModel, questions: list[str], system: str | list[str] = "", use_adapter: bool = True,
              max_new_tokens: int = 96, batch_size: int = 16, desc: str = "generating",
-             repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0) -> list[str]:
+             repetition_penalty: float = 1.0, no_repeat_ngram_size: int = 0,
+             prefixes: list[str] | None = None) -> list[str]:
     """Greedy answers for `questions`, batched with left padding, cut at the first end-of-turn token. `system`: one
-    system prompt for all, or one per question."""
+    system prompt for all, or one per question; `prefixes`: each answer's given start (TextExample.answer_prefix),
+    not repeated in the returned answer."""
     tok = tm.tokenizer
     tok.padding_side = "left"
     systems = [system] * len(questions) if isinstance(system, str) else system
-    prompts = [tm.fmt.prompt(q, s) for q, s in zip(questions, systems, strict=True)]
+    prefixes = prefixes or [""] * len(questions)
+    prompts = [tm.fmt.prompt(q, s) + p for q, s, p in zip(questions, systems, prefixes, strict=True)]
     stop = tm.fmt.stop_token_ids()
     answers: list[str] = []
     bar = tqdm(range(0, len(prompts), batch_size), desc=desc, unit="batch", disable=len(prompts) <= batch_size)

@@ -18,7 +18,7 @@ from cookbook.models.resolve import ResolvedModel, load_model, load_tokenizer
 from cookbook.peft_methods import PEFT_METHODS
 from cookbook.recipe import Recipe
 from cookbook.runs import is_main_process
-from cookbook.tasks.text.examples import system_prompt_for
+from cookbook.tasks.text.examples import completion_text, prompt_text
 from cookbook.tasks.text.trainer import CookbookSFTTrainer
 from cookbook.training import (
     add_method_callbacks,
@@ -37,8 +37,8 @@ KIND = "text"
 def to_dataset(fmt: PromptFormat, system: str, examples):
     from datasets import Dataset
 
-    return Dataset.from_list([{"prompt": fmt.prompt(e.prompt, system_prompt_for(e, system)),
-                               "completion": fmt.completion(e.reference)} for e in examples])
+    return Dataset.from_list([{"prompt": prompt_text(fmt, e, system), "completion": completion_text(fmt, e)}
+                              for e in examples])
 
 
 def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, resolved: ResolvedModel):

@@ -1,0 +1,91 @@
+"""`cookbook compare <program domain> --methods a,b,c`: train each method on the same data and budget (one process
+each), sample every test split with each tuned model and with the base model zero-shot and few-shot (the
+in-context-learning baseline: `eval.shots` training examples shown as earlier chat turns, where the recipe names
+`few_shot_splits`), score them with the domain's `score`, and compare trainable parameters, time and memory
+against the scores. Resumable: finished runs and stored samples are reused.
+
+Writes OUT/report.json and report.md, and reports/<domain>/compare_<base model>.json, from which
+reports/<domain>/compare.md and its Pareto plots are rebuilt over every base model compared so far."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from cookbook.config import RunConfig
+from cookbook.paths import reports_dir
+from cookbook.recipe import Recipe
+from cookbook.runs import read_json, write_json
+from cookbook.tasks.method_runs import train_method_run
+from cookbook.tasks.program.compare_report import write_domain_report, write_run_report
+from cookbook.tasks.program.evaluate import cached_samples, split_examples
+from cookbook.tasks.program.sampling import SamplingSettings, sample_completions
+from cookbook.tasks.text.generate import load_base, load_run
+from cookbook.tasks.text.report import metric_keys
+
+SHOT_MAX_CHARS = 600  # demonstrations are picked among short training examples: they are prompt on every problem
+
+
+def with_shots(cfg: RunConfig, recipe: Recipe, split: str, examples: list) -> list:
+    """`examples` with `eval.shots` demonstrations from the recipe's training split for `split` (seeded)."""
+    pool = [e for e in recipe.load_examples(cfg.data, recipe.few_shot_splits[split])
+            if len(e.prompt) + len(e.answer_prefix) + len(e.reference) <= SHOT_MAX_CHARS]
+    picked = random.Random(cfg.train.seed).sample(pool, min(cfg.eval.shots, len(pool)))
+    shots = tuple((e.prompt, e.answer_prefix + e.reference) for e in picked)
+    return [replace(e, shots=shots) for e in examples]
+
+
+def score_system(tm, cfg: RunConfig, recipe: Recipe, splits: dict, settings: SamplingSettings, use_adapter: bool,
+                 folder: Path) -> dict:
+    """Per split {"overall": ..., "sampling_s": ...}, the samples kept in `folder`."""
+    out = {}
+    for split, examples in splits.items():
+        key = {"settings": asdict(settings), "ids": [e.id for e in examples], "use_adapter": use_adapter,
+               "shots": [list(s) for s in examples[0].shots] if examples else []}
+        samples, seconds = cached_samples(
+            folder / f"samples_{split}.json", key,
+            lambda ex=examples, s=split: sample_completions(tm, ex, recipe.system_prompt, settings,
+                                                            use_adapter=use_adapter, desc=f"{folder.name} {s}"))
+        scores = recipe.score(samples, examples)
+        out[split] = {"overall": scores["overall"], "sampling_s": seconds}
+    return out
+
+
+def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: list[str], out_dir: Path,
+                     overrides: list[str]) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for method in methods:
+        train_method_run(recipe.name, config_name, method, out_dir / method, overrides)
+    settings = SamplingSettings.from_eval(cfg.eval, seed=cfg.train.seed)
+    splits = {s: split_examples(cfg, recipe, s) for s in recipe.test_splits}
+    base = load_base(cfg.model.source)
+    rows = [{"system": "base, zero-shot", "trainable_params": 0,
+             "splits": score_system(base, cfg, recipe, splits, settings, False, out_dir / "base-zero-shot")}]
+    icl_splits = {s: with_shots(cfg, recipe, s, ex) for s, ex in splits.items() if s in recipe.few_shot_splits}
+    if icl_splits and cfg.eval.shots:
+        rows.append({"system": f"base, {cfg.eval.shots}-shot ICL", "trainable_params": 0,
+                     "splits": score_system(base, cfg, recipe, icl_splits, settings, False,
+                                            out_dir / f"base-{cfg.eval.shots}-shot")})
+    del base
+    for method in methods:
+        run_dir = out_dir / method
+        m = read_json(run_dir / "metrics.json")
+        rows.append({"system": method, "trainable_params": m["trainable_params"], "total_params": m["total_params"],
+                     "train_runtime_s": m["train_runtime_s"], "peak_rss_mb": m["peak_rss_mb"], "steps": m["steps"],
+                     "eval_loss": m.get("eval_loss"),
+                     "splits": score_system(load_run(run_dir), cfg, recipe, splits, settings, True,
+                                            run_dir / "compare")})
+    metrics = {s: metric_keys(rows[0]["splits"][s]["overall"]) for s in splits}
+    report = {"domain": recipe.name, "config": config_name, "overrides": overrides, "base_model": cfg.model.source,
+              "methods": methods, "sampling": asdict(settings), "shots": cfg.eval.shots,
+              "splits": {s: len(e) for s, e in splits.items()}, "metrics": metrics,
+              "primary_metric": recipe.primary_metric, "rows": rows, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+    write_json(out_dir / "report.json", report)
+    write_run_report(out_dir, report)
+    results = reports_dir() / recipe.name
+    results.mkdir(parents=True, exist_ok=True)
+    write_json(results / f"compare_{Path(cfg.model.source).name}.json", report)
+    write_domain_report(results)
+    return report
