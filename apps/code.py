@@ -52,9 +52,8 @@ def complete(tm, head: str, max_new_tokens: int) -> tuple[str, str]:
 
 def write_and_score_test(tm, function_source: str, max_new_tokens: int) -> tuple[str, dict]:
     """(the tuned model's pytest test of `function_source`, its scores from the sandbox)."""
-    from domains.code.unittest_score import score_unit_test
-
     from domains.code.benchmark_tasks import FOCAL_MODULE, FocalTask, unit_test_prompt
+    from domains.code.unittest_score import score_unit_test
 
     name = function_name(function_source)
     focal_prompt = unit_test_prompt(FOCAL_MODULE, name, function_source)
