@@ -20,6 +20,7 @@ RECIPE = Recipe(
     primary_metric="HumanEval+ pass@1",
     auto_methods=("lora",),
     system_prompt=prompts.SYSTEM,
+    demo_module="apps.code",
     test_splits=["humaneval"],
     validation_split="test_codegen",
     # the ICL baseline of `make compare`: mined function bodies as demonstrations
