@@ -25,9 +25,11 @@ def load_pairs(cfg: RunConfig, recipe, split: str, limit: int = 0) -> list[dict]
 
 
 def train_and_eval_pairs(cfg: RunConfig, recipe) -> tuple[list[dict], list[dict]]:
-    """Training pairs (data.max_train_samples of them, 0 = all) and dpo.eval_pairs held-out ones."""
+    """Training pairs (data.max_train_samples of them, 0 = all) and data.eval_samples held-out ones, for the DPO
+    stage's configuration (stages.stage_config: dpo.eval_pairs becomes data.eval_samples there)."""
     train = load_pairs(cfg, recipe, "train", cfg.data.max_train_samples)
-    held_out = load_pairs(cfg, recipe, recipe.loss_split(), cfg.dpo.eval_pairs) if cfg.dpo.eval_pairs else []
+    n_eval = cfg.data.eval_samples
+    held_out = load_pairs(cfg, recipe, recipe.loss_split(), n_eval) if n_eval else []
     if not train:
         raise DataError(f"{cfg.data.train_file or recipe.name + ' train split'}:0: -: no preference pairs left "
                         f"after the domain's selection (data.max_train_samples={cfg.data.max_train_samples})")

@@ -1,10 +1,13 @@
 """The stages of a preference run and what each needs: RUN/sft/ and RUN/dpo/ are each a whole run directory
 (cookbook/runs.py: adapter/, config.yaml, metrics.json, run card, checkpoints), written by the shared bookkeeping.
 
-A stage's configuration is the run's with that stage's schedule: the SFT stage trains with `train:`, the DPO stage
-with `dpo:` in place of train's namesakes. `train.stage` is recorded as the stage itself, so running the stages
-one by one (STAGE=sft, then STAGE=dpo) or together gives the same stage configurations, and resuming compares like
-with like.
+A stage's configuration (RUN/<stage>/config.yaml) holds what that stage reads, in the sections the shared
+bookkeeping reads, so resuming and skipping follow the same rules as any run (logging and checkpoint intervals may
+change, a larger max_steps extends): the SFT stage trains with `train:` and has no DPO or preference settings (their
+defaults); the DPO stage has its schedule from `dpo:` in `train:` (the `dpo:` keys it came from left at their
+defaults there) and keeps `dpo.beta`, `dpo.logprobs` and `preferences:`. RUN/config.yaml is the whole
+configuration. `train.stage` is recorded as the stage itself, so running the stages one by one (STAGE=sft, then
+STAGE=dpo) or together gives the same stage configurations.
 
 A stage is finished when its metrics.json says completed, its adapter is saved, and its configuration is the one
 asked for now (up to the keys resuming may change); a finished stage is skipped. A DPO stage is finished only
@@ -19,7 +22,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from cookbook.config import RunConfig, to_dict
+from cookbook.config import DpoConfig, PreferenceDataConfig, RunConfig, to_dict
 from cookbook.errors import ConfigError
 from cookbook.run_resume import _saved_config, config_changes, may_change
 from cookbook.runs import read_json
@@ -37,12 +40,15 @@ def stage_config(cfg: RunConfig, stage: str, run_dir: Path) -> RunConfig:
     out = copy.deepcopy(cfg)
     out.output_dir = str(Path(run_dir) / stage)
     out.train.stage = stage
-    if stage == "dpo":
-        d = cfg.dpo
-        out.train = replace(out.train, max_steps=d.max_steps, batch_size=d.batch_size, grad_accum=d.grad_accum,
-                            lr=d.lr, warmup_ratio=d.warmup_ratio, save_steps=d.save_steps, eval_steps=d.eval_steps,
-                            logging_steps=d.logging_steps)
-        out.data = replace(out.data, eval_samples=d.eval_pairs)
+    if stage == "sft":
+        out.dpo, out.preferences = DpoConfig(), PreferenceDataConfig()
+        return out
+    d = cfg.dpo
+    out.train = replace(out.train, max_steps=d.max_steps, batch_size=d.batch_size, grad_accum=d.grad_accum, lr=d.lr,
+                        warmup_ratio=d.warmup_ratio, save_steps=d.save_steps, eval_steps=d.eval_steps,
+                        logging_steps=d.logging_steps)
+    out.data = replace(out.data, eval_samples=d.eval_pairs)
+    out.dpo = replace(DpoConfig(), beta=d.beta, logprobs=d.logprobs)
     return out
 
 
