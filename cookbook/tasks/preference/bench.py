@@ -27,7 +27,7 @@ from cookbook.paths import repo_root
 
 @dataclass
 class DpoBenchSettings:
-    domain: str = ""  # a domain with preference pairs (`make bench-dpo` passes clinical)
+    domain: str = ""  # a domain with preference pairs (`make bench-dpo` names one)
     model: str = "qwen2.5-coder-0.5b-instruct"
     r: int = 16
     alpha: int = 32

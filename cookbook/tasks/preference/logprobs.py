@@ -4,7 +4,8 @@ DPO scores each chosen and rejected completion by the sum of its tokens' log-pro
 under the reference. TRL 1.16's fused head (trl.trainer.utils.add_fused_lm_head) scores only the labelled positions
 on Triton devices, but elsewhere (this CPU) it projects every position of the batch, prompt and padding included,
 in tiles of 4,096 tokens x 32,768 vocabulary columns (a 512 MB buffer, and as much again for each temporary). A
-clinical record is about 70% of each sequence and is scored twice per pair, so most of that work is thrown away.
+long prompt (a record to summarise) is most of each sequence and is scored twice per pair, so most of that work is
+thrown away.
 
 `add_completion_logprob_head` gives the model the same `fused_lm_head=True` contract TRL's `_compute_loss` calls
 (a FusedCausalLMOutput with per-token log_probs, entropy, mean_logits and is_top1, zero where the label is -100),
