@@ -1,5 +1,6 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
+#            STAGE (sft|dpo: one stage of an SFT-then-DPO domain; default both)
 #            demo: PORT RUNS_ROOT (the hub's runs folder)
 #            eval: LIMIT SAMPLES; lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
 #            judge-calibrate: JUDGES GOLD PAIRS ATTACKS
@@ -21,12 +22,13 @@ DEMO_DOMAIN := $(if $(filter file,$(origin DOMAIN)),,$(DOMAIN))
 
 RESUME_OVERRIDE := $(if $(filter 1 yes true,$(RESUME)),train.resume=always,$(if $(filter 0 no false,$(RESUME)),train.resume=never))
 OVERRIDES := $(if $(MODEL),model.source=$(MODEL)) $(if $(METHOD),peft.method=$(METHOD)) \
-  $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(if $(OUTPUT),output_dir=$(OUTPUT)) $(RESUME_OVERRIDE) $(ARGS)
+  $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(if $(OUTPUT),output_dir=$(OUTPUT)) $(RESUME_OVERRIDE) \
+  $(if $(STAGE),train.stage=$(STAGE)) $(ARGS)
 
 METHODS ?= lora,adalora,bitfit,s2lora
 
 .PHONY: setup finetune eval demo hub compare bench test test-all lint clean ls lm-eval judge judge-calibrate \
-  judge-server judge-server-stop bench-judge bench-sampling
+  judge-server judge-server-stop bench-judge bench-sampling bench-dpo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,10 +79,15 @@ lm-eval: setup
 	  $(if $(LIMIT),--limit $(LIMIT)) $(ARGS)
 
 # SFT: ours vs a plain TRL script -> reports/bench/sft.json; pass@10 sampling on HumanEval: batched vs a
-# per-sample loop -> reports/bench/codegen.json (`make bench-sampling` alone).
+# per-sample loop -> reports/bench/codegen.json (`make bench-sampling` alone); DPO: ours vs a plain DPOTrainer
+# script on the clinical pairs -> reports/bench/dpo.json (`make bench-dpo` alone).
 bench: setup
 	$(BIN)/cookbook bench domain=$(DOMAIN) $(ARGS)
 	$(MAKE) --no-print-directory bench-sampling
+	$(MAKE) --no-print-directory bench-dpo
+
+bench-dpo: setup
+	$(BIN)/cookbook bench-dpo domain=clinical output=reports/bench/dpo.json
 
 bench-sampling: setup
 	$(BIN)/cookbook bench-sampling domain=code output=reports/bench/codegen.json

@@ -1,4 +1,5 @@
-"""`cookbook train|eval|demo|ls|bench <domain> [--config NAME] [section.key=value ...]`; `cookbook sandbox FILE.py`"""
+"""`cookbook train|eval|demo|ls|bench|bench-dpo <domain> [--config NAME] [section.key=value ...]`;
+`cookbook sandbox FILE.py`"""
 
 from __future__ import annotations
 
@@ -123,6 +124,13 @@ def cmd_bench_sampling(args) -> int:
     return 0
 
 
+def cmd_bench_dpo(args) -> int:
+    from cookbook.tasks.preference.bench import run_dpo_bench
+
+    run_dpo_bench(args.overrides)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cookbook", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -159,6 +167,10 @@ def parser() -> argparse.ArgumentParser:
                                                "(domain=<program domain>) -> reports/bench/<output>.json")
     sp.add_argument("overrides", nargs="*")
     sp.set_defaults(fn=cmd_bench_sampling)
+    sp = sub.add_parser("bench-dpo", help="our DPO stage vs a plain TRL DPOTrainer script (domain=<a domain with "
+                                          "preference pairs>) -> reports/bench/dpo.json")
+    sp.add_argument("overrides", nargs="*")
+    sp.set_defaults(fn=cmd_bench_dpo)
     add_sandbox_parser(sub)  # cookbook/sandbox/cli.py
     return p
 

@@ -70,6 +70,40 @@ class TrainConfig:
     group_by_length: bool = True
     gradient_checkpointing: bool = False
     resume: str = choice("auto", "auto", "always", "never")
+    # Kinds that train in stages (preference: SFT, then DPO from the SFT adapter): which to run. `both` runs every
+    # stage not yet finished; a single-stage kind (text, asr) has one stage and ignores this.
+    stage: str = choice("both", "both", "sft", "dpo")
+
+
+@dataclass
+class DpoConfig:
+    """The DPO stage of the `preference` kind, which continues the SFT stage's adapter; `train:` is the SFT stage's
+    schedule, and these keys take the place of its namesakes for the DPO stage (seed, loss_chunk_size and
+    gradient_checkpointing are shared)."""
+
+    beta: float = 0.1  # strength of the pull towards the reference (the SFT policy); TRL's default
+    max_steps: int = 50
+    batch_size: int = 4  # preference pairs per step per process (each a chosen and a rejected sequence)
+    grad_accum: int = 1
+    lr: float = 5e-5
+    warmup_ratio: float = 0.1
+    save_steps: int = 25
+    eval_steps: int = 50
+    logging_steps: int = 5
+    eval_pairs: int = 16  # held-out pairs for the DPO eval loss and reward accuracy (0 = none)
+    # chunked: log-probabilities of completion tokens only, output layer in row chunks of train.loss_chunk_size.
+    # standard: TRL's fused head (every position of the batch, prompt and padding included), as a plain script has.
+    logprobs: str = choice("chunked", "chunked", "standard")
+
+
+@dataclass
+class PreferenceDataConfig:
+    """Which preference pairs the DPO stage trains on. The domain names the kinds of rejected answer it can make
+    (and refuses others); {} = its own default mix."""
+
+    mix: dict[str, float] = field(default_factory=dict)  # rejected kind -> weight, e.g. {omission: 1, leak: 0.5}
+    pairs_per_prompt: int = 1
+    seed: int = 0
 
 
 @dataclass
@@ -96,6 +130,8 @@ class RunConfig:
     peft: PeftConfig = field(default_factory=PeftConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    dpo: DpoConfig = field(default_factory=DpoConfig)
+    preferences: PreferenceDataConfig = field(default_factory=PreferenceDataConfig)
 
 
 def _type_name(tp) -> str:
@@ -111,6 +147,12 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if not isinstance(value, list):
             raise ConfigError(f"{key}: expected a list of {_type_name(item_tp)}, got {value!r}")
         return [_coerce(v, item_tp, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        key_tp, value_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a mapping of {_type_name(key_tp)} to {_type_name(value_tp)}, "
+                              f"got {value!r}")
+        return {_coerce(k, key_tp, f"{key}"): _coerce(v, value_tp, f"{key}.{k}") for k, v in value.items()}
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return None if value is None else _coerce(value, args[0], key)

@@ -61,6 +61,21 @@ class Recipe:
     primary_metric: str = ""  # a key of score()["overall"]; "" = its first key
     metric_labels: dict[str, str] = field(default_factory=dict)  # how reports title a metric key: rougeL -> ROUGE-L
     higher_is_better: bool = True
+    # Metric keys of score() where a lower value is better (an error or leak rate), whatever higher_is_better says
+    # of the rest: reports mark each metric's direction and compare systems by it.
+    lower_is_better: set[str] = field(default_factory=set)
+    # Metric keys that describe rather than grade (a length ratio, where neither way is better): shown, never ranked.
+    descriptive: set[str] = field(default_factory=set)
+    # Two metric keys a report plots against each other, one point per system (x, y), with their intervals where
+    # score() returns "intervals": {metric: [lo, hi]}. () = no such plot.
+    tradeoff: tuple[str, str] = ()
+    # Kinds that train on preference pairs (preference: SFT then DPO): (DataConfig, split, PreferenceDataConfig) ->
+    # rows {id, prompt, chosen, rejected, source} (and any labels, e.g. `kind`), validated as they load
+    # (`file:line: field: problem`); None = the domain has none.
+    load_preferences: Callable | None = None
+    # An output filter applied before a generated text is shown (report examples, demos): (text, example) ->
+    # (filtered text, {what: how many were caught}). None = shown as generated.
+    redact: Callable | None = None
     # METHOD=auto: the first of these methods that works here (cookbook.peft_methods.resolve_method says why)
     auto_methods: tuple[str, ...] = ("lora",)
     system_prompt: str = ""
@@ -78,6 +93,20 @@ class Recipe:
     judge: JudgeAssets | None = None
     lm_eval: LmEvalTask | None = None
     notes: list[str] = field(default_factory=list)  # lines for every run card of this domain
+
+    def verdict(self, metric: str, new: float, old: float) -> str:
+        """"better", "worse" or "same" for a change of `metric` from `old` to `new`; "n/a" for a descriptive one."""
+        if new == old:
+            return "same"
+        if self.direction(metric) == "neither":
+            return "n/a"
+        return "better" if (new < old) == (self.direction(metric) == "lower") else "worse"
+
+    def direction(self, metric: str) -> str:
+        """"lower", "higher" or "neither": which way `metric` improves."""
+        if metric in self.descriptive:
+            return "neither"
+        return "lower" if metric in self.lower_is_better or not self.higher_is_better else "higher"
 
     def loss_split(self) -> str:
         return self.validation_split or self.test_splits[0]
