@@ -40,7 +40,7 @@ def _timed(fn, tm) -> tuple[dict, list[list[str]]]:
     samples = fn()
     seconds = time.perf_counter() - t0
     tokens = sum(len(tm.tokenizer(c, add_special_tokens=False)["input_ids"]) for s in samples for c in s)
-    return {"seconds": round(seconds, 1), "problems_per_min": round(len(samples) * 60 / seconds, 3),
+    return {"seconds": round(seconds, 3), "problems_per_min": round(len(samples) * 60 / seconds, 3),
             "generated_tokens": tokens, "tokens_per_s": round(tokens / seconds, 2)}, samples
 
 
