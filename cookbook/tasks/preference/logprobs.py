@@ -15,12 +15,9 @@ chunk by chunk in backward instead of being stored. The DPO loss, its variants a
 
 from __future__ import annotations
 
-import functools
-import types
-
 import torch
 
-from cookbook.tasks.text.completion_loss import _logits
+from cookbook.tasks.text.completion_loss import _logits, patch_completion_head
 
 
 class _ChunkedLogProbs(torch.autograd.Function):
@@ -97,22 +94,7 @@ def add_completion_logprob_head(model, chunk_rows: int = 64) -> None:
     the forward is the one it replaces (generation is unchanged)."""
     from trl.trainer.utils import FusedCausalLMOutput
 
-    original_forward = model.forward
-    text_config = model.config.get_text_config()
-    softcap = getattr(text_config, "final_logit_softcapping", None)
-    scale = getattr(text_config, "logit_scale", None) or 1.0
-
-    @functools.wraps(type(model).forward)
-    def forward(self, *args, fused_lm_head=False, labels=None, num_items_in_batch=None, **kwargs):
-        if not fused_lm_head:
-            if labels is not None:
-                kwargs["labels"] = labels
-            return original_forward(*args, **kwargs)
-        kwargs["use_cache"] = False
-        hidden = self.base_model(*args, **kwargs).last_hidden_state[:, :-1]
-        targets = labels[:, 1:]
-        mask = targets != -100
-        weight = self.get_output_embeddings().weight
+    def head(hidden, targets, mask, weight, softcap, scale, num_items_in_batch):
         logp, entropy, mean_logit, is_top1 = chunked_logprobs(hidden[mask], weight, targets[mask], chunk_rows,
                                                               softcap, scale)
         # masked_scatter keeps a batch without completion tokens connected to the graph (a differentiable zero)
@@ -124,4 +106,4 @@ def add_completion_logprob_head(model, chunk_rows: int = 64) -> None:
             mean_logits=zeros.masked_scatter(mask, mean_logit),
             is_top1=torch.zeros_like(mask).masked_scatter(mask, is_top1), label_mask=mask)
 
-    model.forward = types.MethodType(forward, model)
+    patch_completion_head(model, "fused_lm_head", head)

@@ -80,28 +80,39 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_rows=256, softcap=None,
     return _ChunkedCrossEntropy.apply(hidden, weight, targets, chunk_rows, softcap, scale)
 
 
-def add_completion_loss_head(model, chunk_rows: int = 256) -> None:
-    """Patch `model.forward` (a *ForCausalLM) so `model(..., labels=l, completion_loss=True)` returns the chunked
-    completion-only loss. Called through PEFT and DDP wrappers, so gradient sync and prompt tuning still work."""
+def patch_completion_head(model, flag: str, head) -> None:
+    """Patch `model.forward` (a *ForCausalLM) so that `model(..., labels=l, <flag>=True)` runs the backbone and
+    returns `head(hidden, targets, mask, weight, softcap, scale, num_items_in_batch)` on the shifted positions;
+    without the flag the forward is the one it replaces. Called through PEFT and DDP wrappers, so gradient sync and
+    prompt tuning still work. Shared by the SFT loss and DPO's log-probabilities."""
     original_forward = model.forward
     text_config = model.config.get_text_config()
     softcap = getattr(text_config, "final_logit_softcapping", None)
     scale = getattr(text_config, "logit_scale", None) or 1.0
 
     @functools.wraps(type(model).forward)
-    def forward(self, *args, completion_loss=False, labels=None, num_items_in_batch=None, **kwargs):
-        if not completion_loss:
+    def forward(self, *args, labels=None, num_items_in_batch=None, **kwargs):
+        if not kwargs.pop(flag, False):
             if labels is not None:
                 kwargs["labels"] = labels
             return original_forward(*args, **kwargs)
         kwargs["use_cache"] = False
         kwargs.pop("fused_lm_head", None)
+        kwargs.pop("completion_loss", None)
         hidden = self.base_model(*args, **kwargs).last_hidden_state[:, :-1]
         targets = labels[:, 1:]
-        keep = targets != -100
-        weight = self.get_output_embeddings().weight
+        return head(hidden, targets, targets != -100, self.get_output_embeddings().weight, softcap, scale,
+                    num_items_in_batch)
+
+    model.forward = types.MethodType(forward, model)
+
+
+def add_completion_loss_head(model, chunk_rows: int = 256) -> None:
+    """`model(..., labels=l, completion_loss=True)` returns the chunked completion-only loss."""
+
+    def head(hidden, targets, keep, weight, softcap, scale, num_items_in_batch):
         total = chunked_cross_entropy(hidden[keep], weight, targets[keep], chunk_rows, softcap, scale)
         denom = keep.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
         return CausalLMOutputWithPast(loss=total / denom)
 
-    model.forward = types.MethodType(forward, model)
+    patch_completion_head(model, "completion_loss", head)
