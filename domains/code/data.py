@@ -25,7 +25,7 @@ from cookbook.errors import CookbookError, DataError
 from cookbook.paths import cache_dir, cached_build
 from cookbook.tasks.program.examples import ProgramExample
 from domains.code import prompts
-from domains.code.benchmark_tasks import benchmark_texts, load_humaneval, load_humaneval_plus
+from domains.code.benchmark_tasks import benchmark_texts, load_humaneval, load_humaneval_plus, load_unit_focal
 from domains.code.build import DATA_VERSION, BuildInputs, build_into, fingerprint
 from domains.code.mining import KINDS, pair_problem
 from domains.code.sources import CODEGEN_PACKAGES, TEST_PACKAGES, collect_trees
@@ -35,7 +35,9 @@ SCHEMA = {"id": str, "kind": str, "prompt": str, "completion": str, "package": s
           "line": int, "name": str}
 # "train" / "test" hold both kinds (group = kind); "train_codegen", "test_unittest", ... one kind (group = package)
 MINED_SPLITS = ("train", "test", *(f"{s}_{k}" for s in ("train", "test") for k in KINDS))
-BENCHMARK_SPLITS = ("humaneval",)  # HumanEval's 164 prompts, scored by HumanEval's and HumanEval+'s tests
+# HumanEval's 164 prompts, scored by HumanEval's and HumanEval+'s tests; the held-out focal functions a model writes
+# pytest tests for, scored by coverage and mutation score (unit_metrics.py)
+BENCHMARK_SPLITS = ("humaneval", "unit_focal")
 SPLITS = MINED_SPLITS + BENCHMARK_SPLITS
 
 
@@ -132,11 +134,22 @@ def humaneval_examples() -> list[ProgramExample]:
             for t in load_humaneval()]
 
 
+def unit_focal_examples() -> list[ProgramExample]:
+    """The focal functions, asked as a mined unit-test pair is (prompts.unittest_user); no reference test exists, so
+    the reference shown to a judge is the focal source itself."""
+    return [ProgramExample(id=t.task_id, prompt=prompts.unittest_user(t.prompt), reference=t.source,
+                           group=Path(t.origin.split(":")[0]).stem, source=t.origin, answer_prefix=prompts.FENCE,
+                           stops=prompts.UNITTEST_STOPS)
+            for t in load_unit_focal()]
+
+
 def load_examples(cfg: DataConfig, split: str) -> list[ProgramExample]:
     """Examples of a split (SPLITS). `cfg.train_file` / `cfg.test_file` name a JSONL file to read instead of the
     built data; otherwise the data for `cfg.corpus_seed` is built or taken from the cache."""
     if split == "humaneval":
         return humaneval_examples()
+    if split == "unit_focal":
+        return unit_focal_examples()
     own_file = cfg.train_file if split.startswith("train") else cfg.test_file
     if own_file:
         path, kind = Path(own_file), split_file(Path(), split)[1]

@@ -1,6 +1,7 @@
 """Code generation (the PEFT-for-code-generation paper): LoRA / IA3 / prompt tuning / QLoRA on Qwen2.5-Coder-0.5B-
-Instruct, trained on function bodies mined from offline Python source, scored by HumanEval and HumanEval+ pass@k
-with every program run in the sandbox."""
+Instruct, trained on function bodies and unit tests mined from offline Python source, scored by HumanEval and
+HumanEval+ pass@k and by the coverage and mutation score of the tests it writes for held-out focal functions, with
+every program run in the sandbox."""
 
 from pathlib import Path
 
@@ -21,9 +22,10 @@ RECIPE = Recipe(
     auto_methods=("lora",),
     system_prompt=prompts.SYSTEM,
     demo_module="apps.code",
-    test_splits=["humaneval"],
+    test_splits=["humaneval", "unit_focal"],
     validation_split="test_codegen",
-    # the ICL baseline of `make compare`: mined function bodies as demonstrations
-    few_shot_splits={"humaneval": "train_codegen"},  # held-out mined pairs: the benchmark is only ever scored
+    # the ICL baseline of `make compare`: mined pairs of the same kind as demonstrations (the benchmarks are only
+    # ever scored)
+    few_shot_splits={"humaneval": "train_codegen", "unit_focal": "train_unittest"},
     lm_eval=LmEvalTask(folder=HERE / "lm_eval", name="humaneval_sandboxed", stops=["\n```"]),
 )

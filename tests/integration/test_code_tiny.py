@@ -1,6 +1,6 @@
-"""The code recipe end to end on the tiny model: it trains on mined function bodies, and its eval samples HumanEval
-completions, runs them against HumanEval's and HumanEval+'s tests in the sandbox and reports pass@k; a second eval
-reuses the stored samples."""
+"""The code recipe end to end on the tiny model: it trains on mined pairs, and its eval samples HumanEval
+completions, runs them against HumanEval's and HumanEval+'s tests in the sandbox and reports pass@k, and samples tests
+for the held-out focal functions and scores their coverage and mutation score; a second eval reuses the samples."""
 
 import json
 
@@ -31,9 +31,15 @@ def test_code_recipe_trains_and_scores_humaneval_in_the_sandbox(code_run):
     stored = json.loads((code_run / "eval" / "samples" / "humaneval_tuned.json").read_text())
     assert [len(s) for s in stored["samples"]] == [2, 2, 2, 2]
     assert "HumanEval+ pass@1" in (code_run / "eval" / "report.md").read_text()
+    unit = report["splits"]["unit_focal"]  # the tests it writes for held-out focal functions
+    assert unit["n_examples"] == 4 and unit["metrics"][0] == "mutation score"
+    for name in ("base", "tuned"):
+        overall = unit["systems"][name]["overall"]
+        assert all(0.0 <= overall[k] <= 1.0 for k in unit["metrics"])
+        assert overall["parses"] >= overall["runs"] >= overall["passes"]
 
     again = run_cli("eval", "code", "--run", str(code_run))
-    assert again.returncode == 0 and again.stderr.count("reusing") == 2  # base and tuned samples
+    assert again.returncode == 0 and again.stderr.count("reusing") == 4  # base and tuned samples of both splits
 
 
 def test_more_samples_are_drawn_again_not_reused(code_run):
@@ -74,4 +80,6 @@ def test_compare_trains_each_method_and_adds_zero_and_few_shot_baselines(tmp_pat
     assert len(icl["key"]["shots"]) == 3  # the demonstrations the ICL row was sampled with
     assert (reports / "code" / "compare_tiny-gemma3.json").is_file()
     assert (reports / "code" / "compare_humaneval_pareto.png").is_file()
+    assert (reports / "code" / "compare_unit_focal_pareto.png").is_file()  # mutation score vs parameters
+    assert all("mutation score" in row["splits"]["unit_focal"]["overall"] for row in report["rows"])
     assert "| base, 3-shot ICL | 0 |" in (reports / "code" / "compare.md").read_text()
