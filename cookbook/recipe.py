@@ -93,6 +93,8 @@ class Recipe:
     judge: JudgeAssets | None = None
     lm_eval: LmEvalTask | None = None
     notes: list[str] = field(default_factory=list)  # lines for every run card of this domain
+    # Its finished runs are judge adapters: `make judge-calibrate` adds the newest to the judges it compares.
+    trains_judges: bool = False
 
     def verdict(self, metric: str, new: float, old: float) -> str:
         """"better", "worse" or "same" for a change of `metric` from `old` to `new`; "n/a" for a descriptive one."""

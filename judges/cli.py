@@ -142,17 +142,20 @@ def cmd_server_start(args) -> int:
 
 
 DEFAULT_JUDGES = ("gemma-3-270m", "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct")
-JUDGE_ADAPTER_DOMAIN = "judge"  # the recipe whose finished runs are judge adapters (domains/judge/)
 
 
 def _judge_specs(given: str | None) -> dict[str, str]:
     """{table name: spec}. A judge adapter run is named after its base model."""
+    from cookbook.discovery import load_domains
     from cookbook.runs import latest_finished_run
     from judges.judge_models import is_adapter_run, judge_model
 
     specs = [x.strip() for x in given.split(",") if x.strip()] if given else list(DEFAULT_JUDGES)
-    if not given and (latest := latest_finished_run(REPO / "runs", JUDGE_ADAPTER_DOMAIN)) is not None:
-        specs.insert(2, str(Path(latest).relative_to(REPO)) if Path(latest).is_relative_to(REPO) else str(latest))
+    domains = load_domains()
+    adapter_domains = [n for n in domains.names() if domains.get(n).trains_judges] if not given else []
+    for domain in adapter_domains:  # recipes whose runs are judge adapters: the newest finished run of each
+        if (latest := latest_finished_run(REPO / "runs", domain)) is not None:
+            specs.insert(2, str(Path(latest).relative_to(REPO)) if Path(latest).is_relative_to(REPO) else str(latest))
     out = {}
     for spec in specs:
         name = f"{judge_model(spec).base_spec} + judge adapter" if is_adapter_run(spec) else spec

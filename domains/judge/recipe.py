@@ -20,6 +20,7 @@ RECIPE = Recipe(
     metric_labels={"score_exact": "score exact", "score_within_one": "within one", "winner_accuracy":
                    "pairwise winner", "parsed": "parsed"},
     auto_methods=("lora",),
+    trains_judges=True,
     notes=["Serve it as a judge: JUDGE_MODEL=<this run dir> (vLLM: base + --lora-modules; transformers serve: a "
            "merged copy). Calibrate it: make judge-calibrate."],
 )
