@@ -8,6 +8,7 @@ Both run fp32 on CPU without gradient checkpointing (TRL's default bf16 is ~100x
 from __future__ import annotations
 
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -33,6 +34,9 @@ class BenchSettings:
     max_seq_len: int = 256
     lr: float = 2e-4
     seed: int = 42
+    chunk_rows: int = 256  # rows of the output layer per chunk (train.loss_chunk_size)
+    fused_head: bool = True  # train.fused_head
+    lean_lora: bool = True  # train.lean_lora
     output: str = "reports/bench/sft.json"
 
 
@@ -51,7 +55,8 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_ours(s: BenchSettings, workdir: Path) -> dict:
+def build_ours(s: BenchSettings, workdir: Path):
+    """The trainer `cookbook finetune` would build for these settings (also what bench_profile.py profiles)."""
     from dataclasses import replace
 
     from transformers.integrations import TensorBoardCallback
@@ -66,16 +71,37 @@ def run_ours(s: BenchSettings, workdir: Path) -> dict:
     cfg = RunConfig(domain=s.domain, data=data,
                     peft=PeftConfig(method=s.method, r=s.r, alpha=s.alpha, dropout=0.0),
                     train=TrainConfig(max_steps=s.steps, batch_size=s.batch_size, lr=s.lr, save_steps=10**6,
-                                      logging_steps=1, seed=s.seed))
+                                      logging_steps=1, seed=s.seed, loss_chunk_size=s.chunk_rows,
+                                      fused_head=s.fused_head, lean_lora=s.lean_lora))
     cfg.model.source = s.model
     trainer, _, _ = build_trainer(cfg, recipe, workdir, s.method, resolve_model(s.model))
     trainer.remove_callback(TensorBoardCallback)  # the plain TRL script logs nowhere (report_to=[]): same work
+    return trainer
+
+
+def _measured_train(trainer, s: BenchSettings) -> dict:
+    """Train, timed, with the FLOPs of the data it trains on and the matmul peak just before and after."""
+    from cookbook.bench_flops import dataset_tokens, matmul_peak_gflops, model_shape, training_flops
+
+    flops = training_flops(model_shape(trainer.model), *dataset_tokens(trainer.train_dataset,
+                                                                       s.steps * s.batch_size))
     rss_before = _rss_mb()
+    peak_before = matmul_peak_gflops()
     t0 = time.time()
     trainer.train()
     seconds = time.time() - t0
-    return {"train_s": seconds, "tokens": trainer.tokens_seen, "rss_before_train_mb": rss_before,
+    peaks = [peak_before, matmul_peak_gflops()]
+    achieved = flops["flops"] / seconds / 1e9
+    return {"train_s": seconds, "rss_before_train_mb": rss_before, "flops": flops,
+            "achieved_gflops": achieved, "matmul_peak_gflops": max(peaks), "matmul_peak_gflops_before_after": peaks,
+            "peak_fraction": achieved / max(peaks),
             "losses": [h["loss"] for h in trainer.state.log_history if "loss" in h]}
+
+
+def run_ours(s: BenchSettings, workdir: Path) -> dict:
+    trainer = build_ours(s, workdir)
+    result = _measured_train(trainer, s)
+    return {**result, "tokens": trainer.tokens_seen}
 
 
 def run_plain_trl(s: BenchSettings, workdir: Path) -> dict:
@@ -104,13 +130,9 @@ def run_plain_trl(s: BenchSettings, workdir: Path) -> dict:
                              target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
                                              "down_proj"])
     trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tok, peft_config=peft_config)
-    rss_before = _rss_mb()
-    t0 = time.time()
-    trainer.train()
-    seconds = time.time() - t0
+    result = _measured_train(trainer, s)
     tokens = max((h.get("num_tokens", 0) for h in trainer.state.log_history), default=0)
-    return {"train_s": seconds, "tokens": int(tokens), "rss_before_train_mb": rss_before,
-            "losses": [h["loss"] for h in trainer.state.log_history if "loss" in h]}
+    return {**result, "tokens": int(tokens)}
 
 
 def worker(kind: str, settings_json: str, out: str) -> None:
@@ -133,6 +155,7 @@ def run_sft_bench(overrides: list[str]) -> dict:
 
     resolve_model(s.model)  # convert/cache once, outside both measured processes
     results = {}
+    load_before = list(os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("baseline", "ours"):
             out = Path(tmp) / f"{kind}.json"
@@ -144,12 +167,18 @@ def run_sft_bench(overrides: list[str]) -> dict:
             results[kind] = json.loads(out.read_text())
     report = {
         "benchmark": "sft", "date": time.strftime("%Y-%m-%d %H:%M"), "settings": asdict(s),
-        "machine": {"cpu_count": __import__("os").cpu_count(), "platform": platform.platform()},
-        "what": "ours = cookbook SFT (chunked completion-only loss, length-grouped batches); baseline = plain TRL "
-                "SFTTrainer script; tokens = non-padding input tokens; peak RSS = whole worker process",
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                    "load_average_before": load_before, "load_average_after": list(os.getloadavg())},
+        "what": "ours = cookbook SFT (completion-only loss through the fused output layer, length-grouped batches); "
+                "baseline = plain TRL SFTTrainer script; tokens = non-padding input tokens; peak RSS = whole worker "
+                "process; flops = the work an adapter step needs on these tokens, the same formula for both sides "
+                "(cookbook/bench_flops.py: 4 N_base + 6 N_adapter per token, 12 heads head_dim layers per causal "
+                "(query, key) pair, 4 vocab hidden per supervised token); peak_fraction = achieved FLOP/s over the "
+                "best fp32 2048x2048 matmul rate measured in the same worker just before and after training",
         "ours": results["ours"], "baseline": results["baseline"],
         "tokens_per_s_ratio": results["ours"]["tokens_per_s"] / results["baseline"]["tokens_per_s"],
         "peak_rss_ratio": results["ours"]["peak_rss_mb"] / results["baseline"]["peak_rss_mb"],
+        "peak_fraction": {k: results[k]["peak_fraction"] for k in ("ours", "baseline")},
     }
     out = repo_root() / s.output if not Path(s.output).is_absolute() else Path(s.output)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +186,8 @@ def run_sft_bench(overrides: list[str]) -> dict:
     print(f"[bench] tokens/s ours {results['ours']['tokens_per_s']:.1f} vs baseline "
           f"{results['baseline']['tokens_per_s']:.1f} (x{report['tokens_per_s_ratio']:.2f}); peak RSS ours "
           f"{results['ours']['peak_rss_mb']:.0f} MB vs {results['baseline']['peak_rss_mb']:.0f} MB "
-          f"(x{report['peak_rss_ratio']:.2f}) -> {out}", file=sys.stderr)
+          f"(x{report['peak_rss_ratio']:.2f}); {100 * results['ours']['peak_fraction']:.0f}% vs "
+          f"{100 * results['baseline']['peak_fraction']:.0f}% of the matmul peak -> {out}", file=sys.stderr)
     return report
 
 

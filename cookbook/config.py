@@ -67,6 +67,12 @@ class TrainConfig:
     # standard: the library's forward (full logits), as a plain TRL script does.
     loss: str = choice("chunked", "chunked", "standard")
     loss_chunk_size: int = 64
+    # With a frozen output layer (every adapter method), compute the loss's or log-probabilities' hidden-state
+    # gradient in the forward, one pass per chunk (cookbook/tasks/text/fused_head.py); false: recompute in backward.
+    fused_head: bool = True
+    # peft LoRA layers compute the adapter term with the scaling folded into addmm (cookbook/tasks/text/lean_lora.py;
+    # same parameters and adapter files); false: peft's own forward.
+    lean_lora: bool = True
     group_by_length: bool = True
     gradient_checkpointing: bool = False
     resume: str = choice("auto", "auto", "always", "never")

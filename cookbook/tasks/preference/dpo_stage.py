@@ -82,7 +82,8 @@ def build_dpo_trainer(cfg: RunConfig, recipe, run_dir: Path, method: str, resolv
         model=model, ref_model=None, args=args, train_dataset=to_dataset(fmt, recipe.system_prompt, train_rows),
         eval_dataset=to_dataset(fmt, recipe.system_prompt, eval_rows) if eval_rows else None,
         processing_class=tokenizer, end_of_turn=end_of_turn_token(fmt), logprobs=cfg.dpo.logprobs,
-        chunk_rows=cfg.train.loss_chunk_size, penalty=spec.penalty,
+        chunk_rows=cfg.train.loss_chunk_size, penalty=spec.penalty, fused_head=cfg.train.fused_head,
+        lean_lora=cfg.train.lean_lora,
     )
     return trainer, train_rows, eval_rows
 

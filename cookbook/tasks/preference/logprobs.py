@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 
 from cookbook.tasks.text.completion_loss import _logits, patch_completion_head
+from cookbook.tasks.text.fused_head import fused_logprobs, head_is_frozen
 
 
 class _ChunkedLogProbs(torch.autograd.Function):
@@ -88,15 +89,19 @@ def chunked_logprobs(hidden, weight, targets, chunk_rows: int = 64, softcap=None
     return _ChunkedLogProbs.apply(hidden, weight, targets, chunk_rows, softcap, scale)
 
 
-def add_completion_logprob_head(model, chunk_rows: int = 64) -> None:
+def add_completion_logprob_head(model, chunk_rows: int = 64, fused: bool = True) -> None:
     """Patch `model.forward` (a *ForCausalLM, the base model under PEFT) so that `model(..., labels=l,
     fused_lm_head=True)` returns TRL's FusedCausalLMOutput computed at completion positions only. Without the flag
-    the forward is the one it replaces (generation is unchanged)."""
+    the forward is the one it replaces (generation is unchanged). With `fused` and a frozen output layer the
+log-probabilities come from the fused head (gradient computed in the forward; forward only for the reference)."""
     from trl.trainer.utils import FusedCausalLMOutput
 
     def head(hidden, targets, mask, weight, softcap, scale, num_items_in_batch):
-        logp, entropy, mean_logit, is_top1 = chunked_logprobs(hidden[mask], weight, targets[mask], chunk_rows,
-                                                              softcap, scale)
+        h, t = hidden[mask], targets[mask]
+        if fused and head_is_frozen(weight):
+            logp, entropy, mean_logit, is_top1 = fused_logprobs(h, weight, t, chunk_rows, softcap, scale, stats=True)
+        else:
+            logp, entropy, mean_logit, is_top1 = chunked_logprobs(h, weight, t, chunk_rows, softcap, scale)
         # masked_scatter keeps a batch without completion tokens connected to the graph (a differentiable zero)
         zeros = hidden.new_zeros(mask.shape)
         log_probs = zeros.masked_scatter(mask, logp)

@@ -12,6 +12,7 @@ from trl import DPOTrainer
 
 from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.tasks.preference.logprobs import add_completion_logprob_head
+from cookbook.tasks.text.lean_lora import use_lean_lora
 from cookbook.tasks.text.trainer import keep_adapter_fp32
 
 REFERENCE_ADAPTER = "ref"  # the name TRL gives its frozen copy of the adapter it continues
@@ -23,17 +24,20 @@ def _no_penalty(model):
 
 class CookbookDPOTrainer(AtomicCheckpoints, DPOTrainer):
     def __init__(self, *args, end_of_turn: str | None = None, logprobs: str = "chunked", chunk_rows: int = 64,
-                 penalty: Callable = _no_penalty, **kwargs):
+                 penalty: Callable = _no_penalty, fused_head: bool = True, lean_lora: bool = True,
+                 **kwargs):
         self.end_of_turn = end_of_turn  # read by _prepare_dataset, which DPOTrainer.__init__ calls
         super().__init__(*args, **kwargs)
         if not torch.cuda.is_available():
             keep_adapter_fp32(self.model)
         self.penalty = penalty
         self.tokens_seen = 0
+        if lean_lora:
+            use_lean_lora(self.model)
         self.last_eval: dict = {}
         if logprobs == "chunked":
             # After DPOTrainer.__init__, which patched the same forward with its own fused head.
-            add_completion_logprob_head(self.model.get_base_model(), chunk_rows)
+            add_completion_logprob_head(self.model.get_base_model(), chunk_rows, fused_head)
 
     def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
         # TRL appends the tokenizer's EOS to each answer that lacks it. Ours end with the chat template's end of turn,

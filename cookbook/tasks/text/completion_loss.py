@@ -3,8 +3,8 @@ for the whole batch.
 
 With Gemma 3's 262k vocabulary the output layer is most of a small model's compute and memory. A plain
 forward (and TRL's fused head on CPU) projects every position, prompt and padding included; this loss
-projects only positions whose next-token label is kept, `chunk_rows` at a time, and recomputes each chunk in
-backward instead of storing it.
+projects only positions whose next-token label is kept, `chunk_rows` at a time: by default through the fused head
+(fused_head.py: loss and hidden-state gradient in one pass per chunk), else recomputing each chunk in backward.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import types
 
 import torch
 from transformers.modeling_outputs import CausalLMOutputWithPast
+
+from cookbook.tasks.text.fused_head import fused_logprobs, head_is_frozen
 
 
 class _ChunkedCrossEntropy(torch.autograd.Function):
@@ -107,11 +109,17 @@ def patch_completion_head(model, flag: str, head) -> None:
     model.forward = types.MethodType(forward, model)
 
 
-def add_completion_loss_head(model, chunk_rows: int = 256) -> None:
-    """`model(..., labels=l, completion_loss=True)` returns the chunked completion-only loss."""
+def add_completion_loss_head(model, chunk_rows: int = 256, fused: bool = True) -> None:
+    """`model(..., labels=l, completion_loss=True)` returns the completion-only loss: with `fused` and a frozen
+    output layer from the fused head (cookbook/tasks/text/fused_head.py: gradient computed in the forward), else
+    from the chunked one (logits recomputed in backward; also what a trainable head takes)."""
 
     def head(hidden, targets, keep, weight, softcap, scale, num_items_in_batch):
-        total = chunked_cross_entropy(hidden[keep], weight, targets[keep], chunk_rows, softcap, scale)
+        h, t = hidden[keep], targets[keep]
+        if fused and head_is_frozen(weight):
+            total = -fused_logprobs(h, weight, t, chunk_rows, softcap, scale).sum()
+        else:
+            total = chunked_cross_entropy(h, weight, t, chunk_rows, softcap, scale)
         denom = keep.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch
         return CausalLMOutputWithPast(loss=total / denom)
 

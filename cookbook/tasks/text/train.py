@@ -72,7 +72,8 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
         model=model, args=args, train_dataset=to_dataset(fmt, recipe.system_prompt, train_rows),
         eval_dataset=to_dataset(fmt, recipe.system_prompt, eval_rows) if eval_rows else None,
         processing_class=tokenizer, loss_impl=cfg.train.loss, loss_chunk_size=cfg.train.loss_chunk_size,
-        penalty=spec.penalty,
+        penalty=spec.penalty, fused_head=cfg.train.fused_head,
+        lean_lora=cfg.train.lean_lora,
     ), len(train_rows), len(eval_rows)
 
 

@@ -10,6 +10,7 @@ from trl import SFTTrainer
 
 from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.tasks.text.completion_loss import add_completion_loss_head
+from cookbook.tasks.text.lean_lora import use_lean_lora
 
 
 def keep_adapter_fp32(model) -> None:
@@ -26,16 +27,19 @@ def _no_penalty(model):
 
 class CookbookSFTTrainer(AtomicCheckpoints, SFTTrainer):
     def __init__(self, *args, loss_impl: str = "chunked", loss_chunk_size: int = 256,
-                 penalty: Callable = _no_penalty, **kwargs):
+                 penalty: Callable = _no_penalty, fused_head: bool = True, lean_lora: bool = True,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         if not torch.cuda.is_available():
             keep_adapter_fp32(self.model)
         self.loss_impl = loss_impl
         self.penalty = penalty  # the method's regulariser, called with the unwrapped model (trainer.model)
         self.tokens_seen = 0
+        if lean_lora:
+            use_lean_lora(self.model)
         if loss_impl == "chunked":
             causal_lm = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
-            add_completion_loss_head(causal_lm, loss_chunk_size)
+            add_completion_loss_head(causal_lm, loss_chunk_size, fused_head)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.model.training and "attention_mask" in inputs:
