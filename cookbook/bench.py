@@ -1,8 +1,10 @@
 """`make bench`: our SFT trainer against a plain TRL SFTTrainer script on the same model, data and
 hyperparameters, each in its own process (so peak RSS is its own), written to reports/bench/sft.json.
 
-What differs is only what the cookbook adds: the chunked completion-only loss and length-grouped batches.
-Both run fp32 on CPU without gradient checkpointing (TRL's default bf16 is ~100x slower on these CPUs).
+What differs is only what the cookbook adds: the completion-only loss through the fused output layer
+(tasks/text/fused_head.py), the folded LoRA forward (tasks/text/lean_lora.py) and length-grouped batches. Both run
+fp32 on CPU without gradient checkpointing (TRL's default bf16 is ~100x slower on these CPUs). Each side also
+reports its training FLOP/s against the fp32 matmul peak measured in its own process (cookbook/bench_flops.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class BenchSettings:
     chunk_rows: int = 256  # rows of the output layer per chunk (train.loss_chunk_size)
     fused_head: bool = True  # train.fused_head
     lean_lora: bool = True  # train.lean_lora
+    padding_free: bool = False  # train.padding_free
     output: str = "reports/bench/sft.json"
 
 
@@ -72,7 +75,8 @@ def build_ours(s: BenchSettings, workdir: Path):
                     peft=PeftConfig(method=s.method, r=s.r, alpha=s.alpha, dropout=0.0),
                     train=TrainConfig(max_steps=s.steps, batch_size=s.batch_size, lr=s.lr, save_steps=10**6,
                                       logging_steps=1, seed=s.seed, loss_chunk_size=s.chunk_rows,
-                                      fused_head=s.fused_head, lean_lora=s.lean_lora))
+                                      fused_head=s.fused_head, lean_lora=s.lean_lora,
+                                      padding_free=s.padding_free))
     cfg.model.source = s.model
     trainer, _, _ = build_trainer(cfg, recipe, workdir, s.method, resolve_model(s.model))
     trainer.remove_callback(TensorBoardCallback)  # the plain TRL script logs nowhere (report_to=[]): same work

@@ -1,5 +1,5 @@
 """Training FLOPs and the CPU's matmul peak for `make bench` (cookbook/bench.py), and the chunk-size measurement of
-the fused output layer (`python -m cookbook.bench_flops chunks [model=gemma-3-270m rows=1024]`).
+the fused output layer (`python -m cookbook.bench_flops chunks [model=gemma-3-270m rows=512 reps=1]`).
 
 FLOPs counted per step, as the work an adapter step needs (the same formula for ours and the plain TRL script, on
 the same tokens, so the FLOP/s ratio equals the tokens/s ratio; work a trainer wastes on padding or prompt logits is
@@ -75,7 +75,7 @@ def dataset_tokens(dataset, rows: int) -> tuple[list[int], int]:
     return lengths, supervised
 
 
-def measure_chunks(model: str = "gemma-3-270m", rows: int = 1024, sizes=(64, 128, 256, 512, 1024)) -> dict:
+def measure_chunks(model: str = "gemma-3-270m", rows: int = 512, sizes=(64, 128, 256, 512), reps: int = 1) -> dict:
     """Seconds per output-layer forward+backward over `rows` supervised rows, fused at each chunk size and the
     chunked recompute-in-backward head at 64 and 256 rows, on the model's own head shape (random values)."""
     import torch
@@ -94,7 +94,7 @@ def measure_chunks(model: str = "gemma-3-270m", rows: int = 1024, sizes=(64, 128
 
     def timed(fn):
         best = float("inf")
-        for _ in range(2):
+        for _ in range(reps):
             t0 = time.perf_counter()
             fn().backward()
             best = min(best, time.perf_counter() - t0)

@@ -73,6 +73,9 @@ class TrainConfig:
     # peft LoRA layers compute the adapter term with the scaling folded into addmm (cookbook/tasks/text/lean_lora.py;
     # same parameters and adapter files); false: peft's own forward.
     lean_lora: bool = True
+    # Pack each batch into one row without padding (TRL's padding-free collator, per-sequence causal attention:
+    # cookbook/tasks/text/packed_attention.py). Off by default: not yet measured faster here.
+    padding_free: bool = False
     group_by_length: bool = True
     gradient_checkpointing: bool = False
     resume: str = choice("auto", "auto", "always", "never")

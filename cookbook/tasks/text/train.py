@@ -67,6 +67,7 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
         completion_only_loss=True,
         eos_token=end_of_turn_token(fmt),  # the same EOS the data's length check counts
         train_sampling_strategy="group_by_length" if cfg.train.group_by_length else "random",
+        padding_free=cfg.train.padding_free,
     )
     return CookbookSFTTrainer(
         model=model, args=args, train_dataset=to_dataset(fmt, recipe.system_prompt, train_rows),

@@ -11,6 +11,7 @@ from trl import SFTTrainer
 from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.tasks.text.completion_loss import add_completion_loss_head
 from cookbook.tasks.text.lean_lora import use_lean_lora
+from cookbook.tasks.text.packed_attention import use_packed_attention
 
 
 def keep_adapter_fp32(model) -> None:
@@ -40,10 +41,15 @@ class CookbookSFTTrainer(AtomicCheckpoints, SFTTrainer):
         if loss_impl == "chunked":
             causal_lm = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
             add_completion_loss_head(causal_lm, loss_chunk_size, fused_head)
+        if self.padding_free:  # TRL's flag: batches come packed, with sequence bounds
+            base = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+            use_packed_attention(base)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.model.training and "attention_mask" in inputs:
             self.tokens_seen += int(inputs["attention_mask"].sum())
+        elif self.model.training and "position_ids" in inputs:  # padding-free: every token is real
+            self.tokens_seen += int(inputs["input_ids"].numel())
         if self.loss_impl != "chunked":
             result = super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             if isinstance(result, tuple):
