@@ -66,7 +66,7 @@ class TrainConfig:
     # chunked: loss on completion tokens only, logits computed in chunks and never for the whole batch.
     # standard: the library's forward (full logits), as a plain TRL script does.
     loss: str = choice("chunked", "chunked", "standard")
-    loss_chunk_size: int = 64
+    loss_chunk_size: int = 256  # rows per output-layer chunk (`python -m cookbook.bench_flops chunks` times them)
     # With a frozen output layer (every adapter method), compute the loss's or log-probabilities' hidden-state
     # gradient in the forward, one pass per chunk (cookbook/tasks/text/fused_head.py); false: recompute in backward.
     fused_head: bool = True
