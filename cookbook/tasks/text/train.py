@@ -63,7 +63,8 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
         lr_scheduler_type="cosine",
         bf16=use_cuda and torch.cuda.is_bf16_supported(),  # CPU: fp32 (bf16 matmuls are ~100x slower here)
         fp16=False,
-        max_length=cfg.data.max_seq_len,
+        # padding-free: TRL does not truncate packed rows, so CookbookSFTTrainer does (truncate_to)
+        max_length=None if cfg.train.padding_free else cfg.data.max_seq_len,
         completion_only_loss=True,
         eos_token=end_of_turn_token(fmt),  # the same EOS the data's length check counts
         train_sampling_strategy="group_by_length" if cfg.train.group_by_length else "random",
@@ -74,7 +75,7 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
         eval_dataset=to_dataset(fmt, recipe.system_prompt, eval_rows) if eval_rows else None,
         processing_class=tokenizer, loss_impl=cfg.train.loss, loss_chunk_size=cfg.train.loss_chunk_size,
         penalty=spec.penalty, fused_head=cfg.train.fused_head,
-        lean_lora=cfg.train.lean_lora,
+        lean_lora=cfg.train.lean_lora, truncate_to=cfg.data.max_seq_len if cfg.train.padding_free else None,
     ), len(train_rows), len(eval_rows)
 
 

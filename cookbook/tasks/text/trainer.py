@@ -29,7 +29,8 @@ def _no_penalty(model):
 class CookbookSFTTrainer(AtomicCheckpoints, SFTTrainer):
     def __init__(self, *args, loss_impl: str = "chunked", loss_chunk_size: int = 256,
                  penalty: Callable = _no_penalty, fused_head: bool = True, lean_lora: bool = True,
-                 **kwargs):
+                 truncate_to: int | None = None, **kwargs):
+        self.truncate_to = truncate_to  # read by _prepare_dataset, which SFTTrainer.__init__ calls
         super().__init__(*args, **kwargs)
         if not torch.cuda.is_available():
             keep_adapter_fp32(self.model)
@@ -44,6 +45,18 @@ class CookbookSFTTrainer(AtomicCheckpoints, SFTTrainer):
         if self.padding_free:  # TRL's flag: batches come packed, with sequence bounds
             base = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
             use_packed_attention(base)
+
+    def _prepare_dataset(self, dataset, *args, **kwargs):
+        dataset = super()._prepare_dataset(dataset, *args, **kwargs)
+        if self.truncate_to is None:
+            return dataset
+        n = self.truncate_to
+
+        def cut(row):  # every per-token column, as TRL's own truncation does with max_length
+            size = len(row["input_ids"])
+            return {k: v[:n] for k, v in row.items() if isinstance(v, list) and len(v) == size}
+
+        return dataset.map(cut)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.model.training and "attention_mask" in inputs:
