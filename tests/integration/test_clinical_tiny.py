@@ -73,6 +73,14 @@ def test_eval_reports_base_sft_and_dpo_with_intervals_directions_plot_and_filter
     assert all(a["prompt"].startswith("PATIENT Name: [NAME], [NAME] | MRN: [MRN] | DOB: [DOB]")
                for a in report["answers"])
 
+    # Each system's answers are kept with their settings: the same eval again generates nothing, other
+    # settings generate again.
+    again = run_cli("eval", "clinical", "--run", str(clinical_run))
+    assert again.returncode == 0 and again.stderr.count("reusing") == 3, again.stderr[-2000:]
+    assert json.loads((clinical_run / "eval" / "report.json").read_text())["answers"] == report["answers"]
+    fewer = run_cli("eval", "clinical", "--run", str(clinical_run), f"eval.max_samples={n - 1}")
+    assert fewer.returncode == 0 and "reusing" not in fewer.stderr
+
 
 def test_stages_one_at_a_time_with_dpo_interrupted_resumed_then_skipped(tmp_path):
     out = tmp_path / "run"
