@@ -19,7 +19,7 @@ from cookbook.discovery import get_recipe
 from cookbook.runs import finished_run, load_run_config
 from cookbook.tasks.text.generate import decoding_settings, generate, load_run
 from domains.clinical import summary as reference_summary
-from domains.clinical.evidence import Sentence, link
+from domains.clinical.evidence import Sentence, link, unscored_categories
 from domains.clinical.facts import Admission
 from domains.clinical.metrics import leaks, score_one
 from domains.clinical.record import RecordError, parse
@@ -144,6 +144,9 @@ def build(run_dir: str, load_now: bool = False):
             adm = parse(record, "pasted" if pasted.strip() else picked)
         except RecordError as exc:
             return f"The record does not parse: {exc}", "", ""
+        if unscored_categories(adm):
+            return (f"The record has no {' and no '.join(unscored_categories(adm))} to report (a summary is scored "
+                    "per category: add a PROCEDURE line, or a key lab of the primary diagnosis)"), "", ""
         held = examples.get(picked)
         reference = held.reference if held is not None and record == held.prompt else \
             reference_summary.build(adm).text()

@@ -85,6 +85,12 @@ def _context(text: str, adm: Admission) -> list[tuple[str, int]]:
     return found
 
 
+def unscored_categories(adm: Admission) -> list[str]:
+    """Recall categories the record holds no required fact of (no PROCEDURE line, no key lab of its condition):
+    metrics.score_one divides by each category's count, so such a record cannot be scored."""
+    return [cat for cat, facts in RecordFacts.of(adm).required.items() if not facts]
+
+
 def link(summary: str, adm: Admission) -> list[Sentence]:
     """The summary's sentences and list entries (matching.clause_spans), each with its evidence in `adm`."""
     rf = RecordFacts.of(adm)
