@@ -37,6 +37,8 @@ class DataConfig:
     max_seq_len: int = 256
     corpus_seed: int = 0  # domains with a generated corpus: the seed it is synthesized from
     source_domain: str = ""  # domains built from another domain's data (a judge adapter): that domain's name
+    # domains that synthesise their rows (a judge adapter): kind -> units per source row, e.g. {wrong: 0.8, echo: 0.4}
+    mix: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
