@@ -14,7 +14,6 @@ import argparse
 import hashlib
 import json
 import random
-import shutil
 import sys
 from pathlib import Path
 
@@ -57,25 +56,25 @@ def make_row(seed: int, split: str, index: int) -> tuple[dict, Outfit]:
             "attributes": outfit.attributes(), "split": split}, outfit
 
 
-def build_corpus(seed: int = 0, sizes: dict[str, int] | None = None, folder: Path | None = None) -> Path:
-    """The corpus folder (manifests <split>.jsonl + images/), built once: into a scratch folder renamed into
-    place when complete, so an interrupted build is redone."""
+def build_corpus(seed: int = 0, sizes: dict[str, int] | None = None, folder: Path | None = None,
+                 splits: tuple[str, ...] = SPLITS) -> Path:
+    """The corpus folder (manifests <split>.jsonl + images/), each asked-for split built once. A split's manifest is
+    written last, under a scratch name renamed into place, so an interrupted build is redone, never half-read."""
     sizes = sizes or SPLIT_SIZES
     target = Path(folder) if folder else default_corpus_dir(seed, sizes)
-    if all((target / f"{s}.jsonl").is_file() for s in SPLITS):
-        return target
-    work = target.with_name(target.name + ".tmp")
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "images").mkdir(parents=True)
-    for split in SPLITS:
+    for split in splits:
+        manifest = target / f"{split}.jsonl"
+        if manifest.is_file():
+            continue
+        (target / "images").mkdir(parents=True, exist_ok=True)
         lines = []
         for i in range(sizes[split]):
             row, outfit = make_row(seed, split, i)
-            draw(outfit).save(work / row["image"], optimize=False, compress_level=1)
+            draw(outfit).save(target / row["image"], optimize=False, compress_level=1)
             lines.append(json.dumps(row, sort_keys=True))
-        (work / f"{split}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    shutil.rmtree(target, ignore_errors=True)
-    work.rename(target)
+        tmp = manifest.with_name(manifest.name + ".tmp")
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        tmp.replace(manifest)
     return target
 
 
