@@ -5,6 +5,7 @@ from pathlib import Path
 
 from cookbook.recipe import Recipe
 from cookbook.tasks.diffusion.examples import ImageExample
+from domains.fashion import base_model as _base_model  # noqa: F401  (registers sd-fashion-base)
 from domains.fashion import data
 from domains.fashion.metrics import score_images
 

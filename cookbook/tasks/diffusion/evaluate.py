@@ -65,7 +65,8 @@ def evaluate_diffusion(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
                              **recipe.score(images[name], examples)}
             print(f"[cookbook] {split} {name}: denoising loss {loss:.4f}, {per_image:.2f} s/image", file=sys.stderr)
         shown = min(len(examples), 8)
-        save_grid(out_dir / f"{split}_grid.png", images["base"][:shown] + images["tuned"][:shown], upscale=2)
+        save_grid(out_dir / f"{split}_grid.png", images["base"][:shown] + images["tuned"][:shown], upscale=2,
+                  columns=shown)
         section["grid"] = f"{split}_grid.png"
         report["splits"][split] = section
     primary = recipe.primary_metric

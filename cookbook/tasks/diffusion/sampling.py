@@ -43,9 +43,9 @@ def grid(images: list[np.ndarray], columns: int = 0) -> np.ndarray:
     return out
 
 
-def save_grid(path: Path, images: list[np.ndarray], upscale: int = 1) -> Path:
+def save_grid(path: Path, images: list[np.ndarray], upscale: int = 1, columns: int = 0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    img = Image.fromarray(grid(images))
+    img = Image.fromarray(grid(images, columns))
     if upscale > 1:
         img = img.resize((img.width * upscale, img.height * upscale), Image.NEAREST)
     img.save(path)
