@@ -8,11 +8,16 @@ import numpy as np
 from PIL import Image
 
 from domains.fashion.attributes import COLOURS
-from domains.fashion.sketch import BACKGROUND, SIZE, SKIN
+from domains.fashion.sketch import BACKGROUND, SIZE, SKIN, accent_of
 
-BODICE = (slice(22, 26), slice(30, 35))  # rows, columns of the 64 x 64 sketch
-_NAMES = [*COLOURS, "background", "skin"]
-_PALETTE = np.array([*COLOURS.values(), BACKGROUND, SKIN], dtype=np.float32)
+BODICE = (slice(22, 26), slice(31, 34))  # rows, columns of the 64 x 64 sketch
+# Each colour is known by its fabric, its print's contrast colour (stripes, dots, checks cover half of it) and the
+# blend of the two (what a print becomes at 32 x 32).
+_SHADES = [(name, shade) for name, c in COLOURS.items()
+           for shade in (c, accent_of(c), tuple((a + b) / 2 for a, b in zip(c, accent_of(c), strict=True)))]
+_NAMES = [name for name, _ in _SHADES] + ["background", "skin"]
+_PALETTE = np.array([shade for _, shade in _SHADES] + [BACKGROUND, SKIN], dtype=np.float32)
+_COLOUR_OF = np.array([list(COLOURS).index(name) for name, _ in _SHADES])
 
 
 def read_colour(image: np.ndarray) -> str:
@@ -22,8 +27,9 @@ def read_colour(image: np.ndarray) -> str:
         img = img.resize((SIZE, SIZE), Image.BICUBIC)
     patch = np.asarray(img.convert("RGB"), dtype=np.float32)[BODICE].reshape(-1, 3)
     nearest = np.argmin(((patch[:, None, :] - _PALETTE[None]) ** 2).sum(-1), axis=1)
-    votes = np.bincount(nearest, minlength=len(_NAMES))[: len(COLOURS)]
-    return _NAMES[int(votes.argmax())] if votes.max() > 0 else "none"
+    fabric = nearest[nearest < len(_SHADES)]
+    votes = np.bincount(_COLOUR_OF[fabric], minlength=len(COLOURS))
+    return list(COLOURS)[int(votes.argmax())] if votes.max() > 0 else "none"
 
 
 def score_images(images: list[np.ndarray], examples) -> dict:

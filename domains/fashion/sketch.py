@@ -31,11 +31,17 @@ def _mask(draw_fn) -> Image.Image:
     return img
 
 
+def accent_of(base: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The print's contrast colour on a fabric: darker on a light colour, lighter on a dark one."""
+    if sum(base) > 450:
+        return tuple(max(0, c - 110) for c in base)
+    return tuple(min(255, c + 150) for c in base)
+
+
 def _print(pattern: str, base: tuple[int, int, int]) -> Image.Image:
     """The garment's fabric over the whole canvas: its colour with the print in a light or dark contrast."""
     size = SIZE * SCALE
-    light = sum(base) > 450
-    accent = tuple(max(0, c - 110) for c in base) if light else tuple(min(255, c + 150) for c in base)
+    accent = accent_of(base)
     img = Image.new("RGB", (size, size), base)
     d = ImageDraw.Draw(img)
     step = 6 * SCALE  # 3 pixels a half-period at 32 x 32
