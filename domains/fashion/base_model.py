@@ -111,12 +111,13 @@ def _train_unet(parts: dict, rows, corpus, plan: PretrainPlan) -> list[float]:
     return losses
 
 
-def pretrain(work: Path, plan: PretrainPlan = PLAN) -> dict:
-    """Build and pretrain the pipeline into `work`; returns the record also written to work/pretrain.json."""
+def pretrain(work: Path, plan: PretrainPlan = PLAN, corpus: Path | None = None) -> dict:
+    """Build and pretrain the pipeline into `work` (on `corpus`'s base_train split; default: the cached corpus);
+    returns the record also written to work/pretrain.json."""
     import torch
 
     torch.manual_seed(plan.seed)
-    corpus = data.build_corpus(seed=plan.corpus_seed, splits=("base_train",))
+    corpus = corpus or data.build_corpus(seed=plan.corpus_seed, splits=("base_train",))
     rows = data.load_split(corpus, "base_train")
     t0 = time.time()
     parts = build_components(SHAPE, work / "tokenizer", [r["description"] for r in rows])
