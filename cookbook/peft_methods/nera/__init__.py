@@ -8,10 +8,7 @@ adapter imports this package (or ``cookbook``) first; then ``get_peft_model``, `
 
 from __future__ import annotations
 
-from peft.mapping import PEFT_TYPE_TO_CONFIG_MAPPING
-from peft.utils import register_peft_method
-
-from cookbook.peft_methods.s2lora import _add_peft_type_member
+from cookbook.peft_methods.s2lora import register_with_peft
 
 from .config import NERA_NAME, NERA_PEFT_TYPE_NAME, NeraConfig
 from .layer import Linear, NeraLayer, b_spline_bases
@@ -22,10 +19,7 @@ __all__ = ["Linear", "NeraConfig", "NeraLayer", "NeraModel", "b_spline_bases", "
 
 def register() -> None:
     """Register NeRA with peft (idempotent; done on import)."""
-    peft_type = _add_peft_type_member(NERA_PEFT_TYPE_NAME)
-    if PEFT_TYPE_TO_CONFIG_MAPPING.get(peft_type) is NeraConfig:
-        return
-    register_peft_method(name=NERA_NAME, config_cls=NeraConfig, model_cls=NeraModel, prefix=NeraModel.prefix)
+    register_with_peft(NERA_PEFT_TYPE_NAME, NERA_NAME, NeraConfig, NeraModel)
 
 
 register()

@@ -19,15 +19,7 @@ from cookbook.tasks.diffusion.data import ImageCaptionDataset, collate
 from cookbook.tasks.diffusion.loss import diffusion_loss
 from cookbook.tasks.diffusion.pipeline import MODEL_TYPE, SdParts, encode_prompts, load_parts
 from cookbook.tasks.diffusion.sampling import SampleGridCallback
-from cookbook.training import (
-    add_method_callbacks,
-    begin_run,
-    finish_run,
-    save_adaptation,
-    start_metrics,
-    train_and_measure,
-    training_arguments,
-)
+from cookbook.training import finish_run, save_adaptation, train_run, training_arguments
 
 KIND = "diffusion"
 SAMPLES_DIR = "samples"
@@ -106,17 +98,12 @@ def build_diffusion_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, metho
     if prompts and is_main_process():
         trainer.add_callback(SampleGridCallback(parts, model.get_base_model(), prompts, cfg.diffusion, resolution,
                                                 run_dir / SAMPLES_DIR, trainer))
-    return trainer, parts, len(train_rows), len(eval_rows)
+    return trainer, len(train_rows), len(eval_rows)
 
 
 def train_diffusion(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
-    run = begin_run(cfg, recipe, run_dir, KIND)
-    trainer, parts, n_train, n_eval = build_diffusion_trainer(cfg, recipe, run_dir, run.method, run.resolved)
-    add_method_callbacks(trainer, run)
-    metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
-                            run.previous)
-    metrics = train_and_measure(cfg, trainer, run, n_eval, metrics)
-    metrics["resolution"] = resolution_for(cfg, parts)
+    run, trainer, metrics = train_run(cfg, recipe, run_dir, KIND, build_diffusion_trainer)
+    metrics["resolution"] = resolution_for(cfg, trainer.parts)
     metrics["sample_grids"] = SAMPLES_DIR
     if is_main_process():
         metrics.update(save_adaptation(trainer, run, run_dir / "adapter"))
