@@ -51,6 +51,12 @@ class PeftConfig:
     target_modules: list[str] = field(default_factory=list)  # empty = the architecture's defaults
     num_virtual_tokens: int = 20  # prompt tuning only
     l1_weight: float = 1e-3  # s2lora only: weight of the L1 penalty on the rank coefficients
+    # nera only: B-spline grid intervals, spline order, span of the grid, knot init, whether knots are trained
+    nera_grid_size: int = 5
+    nera_spline_order: int = 3
+    nera_grid_range: list[float] = field(default_factory=lambda: [-3.0, 3.0])
+    nera_knot_init: str = choice("uniform", "uniform", "random")
+    nera_learnable_knots: bool = True
 
 
 @dataclass
@@ -99,6 +105,20 @@ class DpoConfig:
 
 
 @dataclass
+class DiffusionConfig:
+    """Text-to-image training (the `diffusion` kind): the noise-prediction loss and the sample grids."""
+
+    resolution: int = 0  # image side in pixels; 0 = the pipeline's own (its VAE's sample_size)
+    min_snr_gamma: float = 0.0  # min-SNR loss weighting (Hang et al. 2023; 5.0 is theirs); 0 = plain MSE
+    caption_dropout: float = 0.1  # share of captions replaced by "" while training (for classifier-free guidance)
+    sample_every: int = 0  # save a sample grid every N optimizer steps (RUN/samples/); 0 = only at the end
+    sample_prompts: int = 4  # prompts in a grid (the first test rows)
+    inference_steps: int = 20  # DDIM steps per image
+    guidance_scale: float = 3.0  # classifier-free guidance; 1.0 = none
+    sample_seed: int = 0
+
+
+@dataclass
 class PreferenceDataConfig:
     """Which preference pairs the DPO stage trains on. The domain names the kinds of rejected answer it can make
     (and refuses others); {} = its own default mix."""
@@ -134,6 +154,7 @@ class RunConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     dpo: DpoConfig = field(default_factory=DpoConfig)
     preferences: PreferenceDataConfig = field(default_factory=PreferenceDataConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
 
 
 def _type_name(tp) -> str:

@@ -207,6 +207,18 @@ def train_and_measure(cfg: RunConfig, trainer, run: RunStart, n_eval: int, metri
     return metrics
 
 
+def train_run(cfg: RunConfig, recipe, run_dir: Path, kind: str, build) -> tuple[RunStart, object, dict]:
+    """The whole measured training of a task kind: begin_run, then `build(cfg, recipe, run_dir, method, resolved)`
+    -> (trainer, n_train, n_eval), the method's callbacks, metrics.json before the first step, training. Returns
+    (run, trainer, metrics); the caller saves what it trained and calls finish_run."""
+    run = begin_run(cfg, recipe, run_dir, kind)
+    trainer, n_train, n_eval = build(cfg, recipe, run_dir, run.method, run.resolved)
+    add_method_callbacks(trainer, run)
+    metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
+                            run.previous)
+    return run, trainer, train_and_measure(cfg, trainer, run, n_eval, metrics)
+
+
 def finish_run(cfg: RunConfig, run: RunStart, metrics: dict, notes: list[str]) -> None:
     """Write metrics.json and the run card (with what resuming accepted), then release the run directory."""
     if is_main_process():

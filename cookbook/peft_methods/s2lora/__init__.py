@@ -38,12 +38,17 @@ def _add_peft_type_member(name: str) -> PeftType:
     return member
 
 
+def register_with_peft(type_name: str, name: str, config_cls, model_cls) -> None:
+    """Add `type_name` to peft's PeftType and fill peft's mapping tables for one of our methods (idempotent)."""
+    peft_type = _add_peft_type_member(type_name)
+    if PEFT_TYPE_TO_CONFIG_MAPPING.get(peft_type) is config_cls:
+        return
+    register_peft_method(name=name, config_cls=config_cls, model_cls=model_cls, prefix=model_cls.prefix)
+
+
 def register() -> None:
     """Register S2-LoRA with peft (idempotent; done automatically on import)."""
-    peft_type = _add_peft_type_member(S2LORA_PEFT_TYPE_NAME)
-    if PEFT_TYPE_TO_CONFIG_MAPPING.get(peft_type) is S2LoraConfig:
-        return
-    register_peft_method(name=S2LORA_NAME, config_cls=S2LoraConfig, model_cls=S2LoraModel, prefix=S2LoraModel.prefix)
+    register_with_peft(S2LORA_PEFT_TYPE_NAME, S2LORA_NAME, S2LoraConfig, S2LoraModel)
 
 
 register()
