@@ -49,6 +49,10 @@ class PeftConfig:
     target_modules: list[str] = field(default_factory=list)  # empty = the architecture's defaults
     num_virtual_tokens: int = 20  # prompt tuning only
     l1_weight: float = 1e-3  # s2lora only: weight of the L1 penalty on the rank coefficients
+    calibration_batches: int = 8  # methods that calibrate on training data (gift_sw, sct): batches forwarded once
+    num_salient: int = 128  # gift_sw: salient input columns tuned per layer (the paper's 128)
+    noise_scale: float = 1.0  # gift_sw: noise std on frozen columns, in units of 4-bit quantisation noise std
+    channel_fraction: float = 0.125  # sct: fraction of each layer's output channels tuned (the paper's 1/8)
 
 
 @dataclass

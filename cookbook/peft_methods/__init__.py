@@ -2,6 +2,9 @@
 this package registers them all, and registers our own peft methods (S2-LoRA) with peft itself."""
 
 from cookbook.peft_methods import bitfit as _bitfit  # noqa: F401  (registers bitfit)
+from cookbook.peft_methods import gift_sw as _gift_sw  # noqa: F401  (registers GIFT-SW with peft)
+from cookbook.peft_methods import salience as _salience  # noqa: F401  (registers gift_sw, sct)
+from cookbook.peft_methods import sct as _sct  # noqa: F401  (registers SCT with peft)
 from cookbook.peft_methods.auto import methods_for, resolve_method
 from cookbook.peft_methods.builtin import build_peft_config, target_modules_for
 from cookbook.peft_methods.method import PEFT_METHODS, AdaptedModel, PeftMethod
