@@ -151,3 +151,18 @@ def test_registered_with_its_schedule_and_summary():
     callbacks = spec.callbacks(model)
     assert [type(c).__name__ for c in callbacks] == ["AptScheduleCallback"]
     assert spec.summary(model)["apt"]["units"]["heads"]["total"] == 2 * 4
+
+
+def test_shrunk_ffn_computes_the_same_with_fewer_parameters():
+    from cookbook.peft_methods.apt.export import shrink_ffn
+
+    model = make("qwen2")
+    train(model, STEPS)
+    x = ids()
+    pruned = logits(model, x)
+    plain = model.merge_and_unload()
+    before = sum(p.numel() for p in plain.parameters())
+    counts = shrink_ffn(plain)
+    assert counts["ffn_neurons_kept"] == counts["ffn_neurons_before"] // 2  # target_sparsity 0.5
+    assert sum(p.numel() for p in plain.parameters()) == before - 3 * 32 * (counts["ffn_neurons_before"] // 2)
+    assert torch.allclose(logits(plain, x), pruned, atol=1e-4)
