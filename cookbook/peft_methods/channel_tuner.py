@@ -133,6 +133,25 @@ class ChannelLayer(BaseTunerLayer):
         return result
 
 
+def linear_class(layer_cls: type, name: str) -> type:
+    """The nn.Module a tuner injects for `layer_cls` (as peft's `Linear(nn.Module, LoraLayer)`)."""
+
+    class Linear(nn.Module, layer_cls):
+        def __init__(self, base_layer: nn.Module, adapter_name: str, config, **kwargs) -> None:
+            super().__init__()
+            layer_cls.__init__(self, base_layer, **kwargs)
+            self._active_adapter = adapter_name
+            self.update_layer(adapter_name, config)
+
+        forward = layer_cls.forward  # nn.Module's placeholder forward would otherwise come first in the MRO
+
+        def __repr__(self) -> str:
+            return f"{name}." + super().__repr__()
+
+    Linear.__qualname__ = Linear.__name__ = "Linear"
+    return Linear
+
+
 class ChannelTuner(BaseTuner):
     """Injects `layer_cls` (a ChannelLayer + nn.Module) into the targeted nn.Linear layers; `calibrate(batches)`
     ranks each layer's channels on the frozen base's activations and stores the choice in the layers."""

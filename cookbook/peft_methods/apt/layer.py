@@ -4,29 +4,23 @@ units, with activation x gradient salience of those units collected while traini
 from __future__ import annotations
 
 import math
-import warnings
 
 import torch
 import torch.nn.functional as F
 from peft.tuners._buffer_dict import BufferDict
-from peft.tuners.tuners_utils import BaseTunerLayer, _get_in_out_features, check_adapters_to_merge
 from torch import nn
+
+from cookbook.peft_methods.channel_tuner import ChannelLayer, linear_class
 
 from .config import AptConfig
 
 
-class AptLayer(BaseTunerLayer):
+class AptLayer(ChannelLayer):
     adapter_layer_names = ("apt_A", "apt_B")
     other_param_names = ("apt_rank_mask", "apt_unit_mask", "apt_unit_salience", "apt_scaling", "apt_unit_size")
 
     def __init__(self, base_layer: nn.Module, unit_size: int = 0):
-        self.base_layer = base_layer
-        self._disable_adapters = False
-        self.merged_adapters: list[str] = []
-        base = self.get_base_layer()
-        if not isinstance(base, nn.Linear):
-            raise TypeError(f"Target module {type(base).__name__} is not supported: only nn.Linear is.")
-        self.in_features, self.out_features = _get_in_out_features(base)
+        ChannelLayer.__init__(self, base_layer)
         if unit_size and self.in_features % unit_size:
             raise ValueError(f"in_features {self.in_features} is not a multiple of the unit size {unit_size}")
         self.unit_size = unit_size  # 0: no unit mask (not a head / neuron module)
@@ -38,7 +32,6 @@ class AptLayer(BaseTunerLayer):
         self.apt_scaling: dict[str, float] = {}
         self.apt_unit_size: dict[str, int] = {}
         self._unit_score: dict[str, torch.Tensor] = {}  # |h * dh| summed since the last update (not saved)
-        self._pruned_columns: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # kept while merged
         self.track_salience = False
 
     @property
@@ -72,39 +65,17 @@ class AptLayer(BaseTunerLayer):
             return None
         return self.apt_unit_mask[adapter].repeat_interleave(self.unit_size)
 
-    def get_delta_weight(self, adapter: str) -> torch.Tensor:
+    def delta_for(self, adapter, weight, bias):
+        """What merging adds: the low-rank update, and minus the pruned units' input columns, so the merged weight
+        has them zeroed and merge_and_unload leaves a plain model that computes the pruned, adapted one (unmerge
+        subtracts the same delta, restoring them)."""
         a, b = self.apt_A[adapter], self.apt_B[adapter]
-        return (b * self.apt_rank_mask[adapter]) @ a * self.apt_scaling[adapter]
-
-    def merge(self, safe_merge: bool = False, adapter_names: list[str] | None = None) -> None:
-        """Adds the low-rank update and zeroes the pruned units' input columns, so merge_and_unload leaves a plain
-        model that computes what the pruned, adapted one did. The zeroed columns are kept for unmerge."""
-        base = self.get_base_layer()
-        for adapter in check_adapters_to_merge(self, adapter_names):
-            if adapter not in self.apt_A:
-                continue
-            with torch.no_grad():
-                delta = self.get_delta_weight(adapter)
-                if safe_merge and not torch.isfinite(base.weight + delta).all():
-                    raise ValueError(f"NaNs detected in the merged weights. The adapter {adapter} is broken")
-                mask = self.input_mask(adapter)
-                pruned = (mask == 0).nonzero().flatten() if mask is not None else torch.zeros(0, dtype=torch.long)
-                self._pruned_columns[adapter] = (pruned, base.weight[:, pruned].clone())
-                base.weight.data += delta
-                base.weight.data[:, pruned] = 0.0
-            self.merged_adapters.append(adapter)
-
-    def unmerge(self) -> None:
-        if not self.merged:
-            warnings.warn("Already unmerged. Nothing to do.", stacklevel=2)
-            return
-        base = self.get_base_layer()
-        while self.merged_adapters:
-            adapter = self.merged_adapters.pop()
-            pruned, columns = self._pruned_columns.pop(adapter)
-            with torch.no_grad():
-                base.weight.data -= self.get_delta_weight(adapter)
-                base.weight.data[:, pruned] = columns
+        delta = (b * self.apt_rank_mask[adapter]) @ a * self.apt_scaling[adapter]
+        mask = self.input_mask(adapter)
+        if mask is not None:
+            pruned = (mask == 0).nonzero().flatten()
+            delta[:, pruned] = -weight[:, pruned].to(delta.dtype)
+        return delta.to(weight.dtype), None
 
     def _track(self, adapter: str, h: torch.Tensor) -> None:
         if not (self.track_salience and self.training and h.requires_grad and self.unit_size):
@@ -139,15 +110,4 @@ class AptLayer(BaseTunerLayer):
         return result
 
 
-class Linear(nn.Module, AptLayer):
-    def __init__(self, base_layer: nn.Module, adapter_name: str, config: AptConfig, unit_size: int = 0,
-                 **kwargs) -> None:
-        super().__init__()
-        AptLayer.__init__(self, base_layer, unit_size=unit_size)
-        self._active_adapter = adapter_name
-        self.update_layer(adapter_name, config)
-
-    forward = AptLayer.forward  # nn.Module's placeholder forward would otherwise come first in the MRO
-
-    def __repr__(self) -> str:
-        return "apt." + super().__repr__()
+Linear = linear_class(AptLayer, "apt")

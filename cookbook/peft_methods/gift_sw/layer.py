@@ -10,7 +10,7 @@ from peft.tuners._buffer_dict import BufferDict
 from torch import nn
 
 from cookbook.peft_methods.calibration import top_channels
-from cookbook.peft_methods.channel_tuner import ChannelLayer
+from cookbook.peft_methods.channel_tuner import ChannelLayer, linear_class
 
 from .config import GiftSwConfig
 
@@ -79,14 +79,4 @@ class GiftSwLayer(ChannelLayer):
         return result
 
 
-class Linear(nn.Module, GiftSwLayer):
-    def __init__(self, base_layer: nn.Module, adapter_name: str, config: GiftSwConfig, **kwargs) -> None:
-        super().__init__()
-        GiftSwLayer.__init__(self, base_layer)
-        self._active_adapter = adapter_name
-        self.update_layer(adapter_name, config)
-
-    forward = ChannelLayer.forward  # nn.Module's placeholder forward would otherwise come first in the MRO
-
-    def __repr__(self) -> str:
-        return "gift_sw." + super().__repr__()
+Linear = linear_class(GiftSwLayer, "gift_sw")

@@ -10,7 +10,7 @@ from peft.tuners._buffer_dict import BufferDict
 from torch import nn
 
 from cookbook.peft_methods.calibration import top_channels
-from cookbook.peft_methods.channel_tuner import ChannelLayer
+from cookbook.peft_methods.channel_tuner import ChannelLayer, linear_class
 
 from .config import SctConfig
 
@@ -58,14 +58,4 @@ class SctLayer(ChannelLayer):
         return result.index_add(-1, idx, F.linear(base_out.index_select(-1, idx), self.sct_A[adapter]))
 
 
-class Linear(nn.Module, SctLayer):
-    def __init__(self, base_layer: nn.Module, adapter_name: str, config: SctConfig, **kwargs) -> None:
-        super().__init__()
-        SctLayer.__init__(self, base_layer)
-        self._active_adapter = adapter_name
-        self.update_layer(adapter_name, config)
-
-    forward = ChannelLayer.forward  # nn.Module's placeholder forward would otherwise come first in the MRO
-
-    def __repr__(self) -> str:
-        return "sct." + super().__repr__()
+Linear = linear_class(SctLayer, "sct")
