@@ -40,7 +40,7 @@ def test_trains_reloads_and_evaluates(tmp_path, method):
             base = adapted.model(input_ids=x).logits
     assert not torch.allclose(tuned, base, atol=1e-5), "the reloaded adapter changes the model"
 
-    proc = run_cli("eval", "telecom", "--run", str(out))
+    proc = run_cli("eval", "telecom", "--run", str(out), "eval.max_samples=4", "eval.max_new_tokens=8")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (out / "eval" / "report.md").is_file()
 

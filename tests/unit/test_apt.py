@@ -3,12 +3,12 @@ salience, cubic pruning of heads / FFN neurons to the target sparsity, rank grow
 
 import pytest
 import torch
-from peft import PeftModel, get_peft_model
+from peft import get_peft_model
 
 from cookbook.config import PeftConfig
 from cookbook.peft_methods import PEFT_METHODS, build_peft_config
 from cookbook.peft_methods.apt import AptConfig, AptLayer, cubic_sparsity
-from tests.unit.test_salience_methods import base_model, ids, logits
+from tests.unit.test_salience_methods import base_model, check_reload_and_merge, ids, logits
 
 ARCHS = ["gemma3", "qwen2"]
 CFG = PeftConfig(r=2, alpha=4, target_sparsity=0.5)
@@ -40,10 +40,6 @@ def train(model, steps: int, lr: float = 0.05):
         tuner.apt_update(step)
     tuner.start_tracking(False)
     model.eval()
-
-
-def masks(model) -> dict:
-    return {k: v.clone() for k, v in model.state_dict().items() if "_mask" in k}
 
 
 def test_cubic_schedule():
@@ -80,20 +76,7 @@ def test_matrix_and_schedule(arch, tmp_path):
     with model.disable_adapter():
         assert torch.allclose(logits(model, x), base_out, atol=1e-6), "disabling restores the unpruned base"
 
-    model.save_pretrained(tmp_path / "adapter")
-    reloaded = PeftModel.from_pretrained(base_model(arch), str(tmp_path / "adapter")).eval()
-    saved = masks(model)
-    assert saved and all(torch.equal(masks(reloaded)[k], v) for k, v in saved.items()), "masks are saved"
-    assert torch.allclose(logits(reloaded, x), after, atol=1e-5)
-
-    model.merge_adapter()
-    assert torch.allclose(logits(model, x), after, atol=1e-4), "merged == unmerged"
-    model.unmerge_adapter()
-    with model.disable_adapter():
-        assert torch.allclose(logits(model, x), base_out, atol=1e-5), "unmerge restores pruned columns too"
-    plain = reloaded.merge_and_unload()
-    assert not any(isinstance(m, AptLayer) for m in plain.modules())
-    assert torch.allclose(logits(plain, x), after, atol=1e-4), "a plain model computes the pruned, tuned one"
+    check_reload_and_merge(model, arch, tmp_path, AptLayer, "_mask", x, after, base_out)  # masks saved, merge
 
 
 def test_pruning_takes_the_least_salient_units_and_keeps_one_per_layer():

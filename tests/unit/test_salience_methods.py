@@ -107,21 +107,27 @@ def test_matrix(method, arch, tmp_path):
     with model.disable_adapter():
         assert torch.allclose(logits(model, x), base_out, atol=1e-6), "disabling restores the base"
 
-    model.save_pretrained(tmp_path / "adapter")
-    reloaded = PeftModel.from_pretrained(base_model(arch), str(tmp_path / "adapter")).eval()  # no calibration data
-    assert index_buffers(reloaded).keys() == index_buffers(model).keys()
-    for k, v in index_buffers(model).items():
-        assert torch.equal(index_buffers(reloaded)[k], v), k
-    assert torch.allclose(logits(reloaded, x), after, atol=1e-5)
+    check_reload_and_merge(model, arch, tmp_path, cls, "_index", x, after, base_out)
 
+
+def check_reload_and_merge(model, arch, tmp_path, cls, saved_tag, x, after, base_out):
+    """save -> from_pretrained (no data) gives the same buffers named *saved_tag* and outputs; merged == unmerged;
+    unmerge restores the base; merge_and_unload leaves a plain model with the same outputs."""
+    model.save_pretrained(tmp_path / "adapter")
+    reloaded = PeftModel.from_pretrained(base_model(arch), str(tmp_path / "adapter")).eval()
+    saved = {k: v.clone() for k, v in model.state_dict().items() if saved_tag in k}
+    loaded = {k: v for k, v in reloaded.state_dict().items() if saved_tag in k}
+    assert saved and loaded.keys() == saved.keys()
+    assert all(torch.equal(loaded[k], v) for k, v in saved.items()), "the method's choice is saved"
+    assert torch.allclose(logits(reloaded, x), after, atol=1e-5)
     model.merge_adapter()
     assert torch.allclose(logits(model, x), after, atol=1e-4), "merged == unmerged"
     model.unmerge_adapter()
     with model.disable_adapter():
         assert torch.allclose(logits(model, x), base_out, atol=1e-5), "unmerge restores the base weights"
-    merged = reloaded.merge_and_unload()
-    assert not any(isinstance(m, cls) for m in merged.modules())
-    assert torch.allclose(logits(merged, x), after, atol=1e-4)
+    plain = reloaded.merge_and_unload()
+    assert not any(isinstance(m, cls) for m in plain.modules())
+    assert torch.allclose(logits(plain, x), after, atol=1e-4), "a plain model computes the adapted one"
 
 
 @pytest.mark.parametrize("method", METHODS)
