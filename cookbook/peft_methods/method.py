@@ -76,9 +76,10 @@ class PeftMethod:
     summary: Callable = _no_summary  # (trained model) -> extra metrics.json keys (e.g. rank_distribution)
     available: Callable = _always_available  # () -> (usable here?, why) e.g. 4-bit kernels present
     # (trainable model, iterable of training batches) -> extra metrics.json keys. Called once per fresh run, after
-    # attach and before the first step, by every trainer; a method that picks where to tune (GIFT-SW, SCT) forwards
-    # a few batches and keeps its choice in the adapter's saved state, so a reload needs no data. The batches are
-    # lazy: a method that does not iterate them costs nothing.
+    # attach and before the first step, by the trainers that attach a new adapter (text SFT, so also the preference
+    # kind's SFT stage; its DPO stage continues that adapter). A method that picks where to tune (GIFT-SW, SCT)
+    # forwards a few batches and keeps its choice in the adapter's saved state, so a reload needs no data. The
+    # batches are lazy: a method that does not iterate them costs nothing.
     calibrate: Callable = _no_calibration
 
     def attach_to(self, model, cfg, model_type: str, total_steps: int):
