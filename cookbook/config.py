@@ -57,6 +57,11 @@ class PeftConfig:
     nera_grid_range: list[float] = field(default_factory=lambda: [-3.0, 3.0])
     nera_knot_init: str = choice("uniform", "uniform", "random")
     nera_learnable_knots: bool = True
+    calibration_batches: int = 8  # methods that calibrate on training data (gift_sw, sct): batches forwarded once
+    num_salient: int = 128  # gift_sw: salient input columns tuned per layer (the paper's 128)
+    noise_scale: float = 1.0  # gift_sw: noise std on frozen columns, in units of 4-bit quantisation noise std
+    channel_fraction: float = 0.125  # sct: fraction of each layer's output channels tuned (the paper's 1/8)
+    target_sparsity: float = 0.3  # apt: fraction of attention heads and of FFN neurons pruned by the schedule
 
 
 @dataclass

@@ -245,3 +245,23 @@ class ProgressRecord:
             "model_class": type(self.trainer.model).__name__,
         }
         (folder / PROGRESS_FILE).write_text(json.dumps(data), encoding="utf-8")
+
+
+def calibration_batches(trainer, n: int):
+    """The first `n` batches of the trainer's training data, made only if a method iterates them."""
+    if n <= 0:
+        return
+    for i, batch in enumerate(trainer.get_train_dataloader()):
+        if i >= n:
+            return
+        yield batch
+
+
+def calibrate_method(cfg: RunConfig, trainer, run: RunStart) -> dict:
+    """The method's calibration pass, once per run: a resumed run's checkpoint already holds its result."""
+    if run.resume_from is not None:
+        return {}
+    extra = run.spec.calibrate(trainer.model, calibration_batches(trainer, cfg.peft.calibration_batches))
+    if extra:
+        log(f"calibration: {extra}")
+    return extra

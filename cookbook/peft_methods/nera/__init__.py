@@ -8,7 +8,7 @@ adapter imports this package (or ``cookbook``) first; then ``get_peft_model``, `
 
 from __future__ import annotations
 
-from cookbook.peft_methods.s2lora import register_with_peft
+from cookbook.peft_methods.peft_types import register_with_peft
 
 from .config import NERA_NAME, NERA_PEFT_TYPE_NAME, NeraConfig
 from .layer import Linear, NeraLayer, b_spline_bases
@@ -19,7 +19,7 @@ __all__ = ["Linear", "NeraConfig", "NeraLayer", "NeraModel", "b_spline_bases", "
 
 def register() -> None:
     """Register NeRA with peft (idempotent; done on import)."""
-    register_with_peft(NERA_PEFT_TYPE_NAME, NERA_NAME, NeraConfig, NeraModel)
+    register_with_peft(NERA_NAME, NERA_PEFT_TYPE_NAME, NeraConfig, NeraModel)
 
 
 register()
