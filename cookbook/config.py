@@ -37,6 +37,7 @@ class DataConfig:
     max_seq_len: int = 256
     corpus_seed: int = 0  # domains with a generated corpus: the seed it is synthesized from
     source_domain: str = ""  # domains built from another domain's data (a judge adapter): that domain's name
+    max_audio_s: float = 0.0  # audio-LM kinds: crop each clip to this many seconds (0 = the whole clip)
 
 
 @dataclass
@@ -69,6 +70,7 @@ class TrainConfig:
     loss_chunk_size: int = 64
     group_by_length: bool = True
     gradient_checkpointing: bool = False
+    cfg_dropout: float = 0.1  # audio-LM kinds: probability a row trains without its text (classifier-free guidance)
     resume: str = choice("auto", "auto", "always", "never")
     # Kinds that train in stages (preference: SFT, then DPO from the SFT adapter): which to run. `both` runs every
     # stage not yet finished; a single-stage kind (text, asr) has one stage and ignores this.

@@ -16,10 +16,13 @@ ARCH_TARGETS = {
     # Whisper: every attention projection and both FFN layers, in encoder and decoder. For S2-LoRA this gives three
     # shape groups (d x d for q/k/v/out_proj, d -> 4d for fc1, 4d -> d for fc2), each with its own shared A/B.
     "whisper": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"],
+    # MusicGen: the decoder's self- and cross-attention projections and FFN (its T5 encoder names them q/k/v/o,
+    # wi/wo and EnCodec has none, so these names reach the decoder only).
+    "musicgen": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"],
 }
 # peft's task type per architecture: Whisper takes `input_features`, which peft's seq2seq wrapper does not know
 # about, so it gets the plain PeftModel (task_type None), as in peft's own Whisper examples.
-TASK_TYPES = {"whisper": None}
+TASK_TYPES = {"whisper": None, "musicgen": None}
 IA3_FEEDFORWARD = {"gemma3_text": ["down_proj"], "gemma3": ["down_proj"], "llama": ["down_proj"],
                    "qwen2": ["down_proj"], "phi3": ["down_proj"], "whisper": ["fc2"]}
 
@@ -107,11 +110,11 @@ def _bnb_4bit() -> tuple[bool, str]:
     return bnb_4bit_available()
 
 
-TEXT, ASR = "text", "asr"
-register(PeftMethod("lora", "LoRA on the architecture's linear projections", _lora, (TEXT, ASR)))
+TEXT, ASR, AUDIO_LM = "text", "asr", "audio_lm"
+register(PeftMethod("lora", "LoRA on the architecture's linear projections", _lora, (TEXT, ASR, AUDIO_LM)))
 register(PeftMethod("qlora", "LoRA on every linear projection of a 4-bit NF4 base (double quantization, "
                     "bitsandbytes)", _lora, (TEXT,), quantize_4bit=True, available=_bnb_4bit))
-register(PeftMethod("dora", "weight-decomposed LoRA (magnitude + direction)", _dora, (TEXT, ASR)))
+register(PeftMethod("dora", "weight-decomposed LoRA (magnitude + direction)", _dora, (TEXT, ASR, AUDIO_LM)))
 register(PeftMethod("ia3", "(IA)3: learned rescaling of keys, values and FFN inputs", _ia3, (TEXT, ASR)))
 register(PeftMethod("prompt_tuning", "trainable soft-prompt embeddings", _prompt_tuning, (TEXT,)))
 register(PeftMethod("s2lora", "sparsely shared LoRA: A and B shared per shape group, a sparse (L1) "
