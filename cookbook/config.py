@@ -50,6 +50,11 @@ class PeftConfig:
     target_modules: list[str] = field(default_factory=list)  # empty = the architecture's defaults
     num_virtual_tokens: int = 20  # prompt tuning only
     l1_weight: float = 1e-3  # s2lora only: weight of the L1 penalty on the rank coefficients
+    # conv_adapter / transformer_adapter only: size preset (by parameter count), the decoder layers they follow
+    # (empty = every layer) and the convolution's kernel
+    adapter_size: str = choice("medium", "small", "medium", "large")
+    adapter_layers: list[int] = field(default_factory=list)
+    adapter_kernel: int = 5
 
 
 @dataclass

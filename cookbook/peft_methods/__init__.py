@@ -2,6 +2,7 @@
 this package registers them all, and registers our own peft methods (S2-LoRA) with peft itself."""
 
 from cookbook.peft_methods import bitfit as _bitfit  # noqa: F401  (registers bitfit)
+from cookbook.peft_methods import seq_adapter_methods as _seq  # noqa: F401  (registers conv/transformer adapters)
 from cookbook.peft_methods.auto import methods_for, resolve_method
 from cookbook.peft_methods.builtin import build_peft_config, target_modules_for
 from cookbook.peft_methods.method import PEFT_METHODS, AdaptedModel, PeftMethod
