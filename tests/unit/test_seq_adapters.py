@@ -7,7 +7,7 @@ import copy
 
 import pytest
 import torch
-from peft import PeftModel, get_peft_model
+from peft import get_peft_model
 from transformers import MusicgenForConditionalGeneration
 
 from cookbook.config import PeftConfig
