@@ -9,7 +9,7 @@ AUDIO_LM = "audio_lm"
 
 
 def _targets(cfg, model_type: str):
-    from cookbook.peft_methods.music_adapters.model import DEFAULT_TARGETS
+    from cookbook.peft_methods.seq_adapters.model import DEFAULT_TARGETS
 
     if cfg.target_modules:
         return list(cfg.target_modules)
@@ -23,7 +23,7 @@ def _targets(cfg, model_type: str):
 
 def _builder(adapter_type: str):
     def build(cfg, model_type: str, total_steps: int):
-        from cookbook.peft_methods.music_adapters import SeqAdapterConfig
+        from cookbook.peft_methods.seq_adapters import SeqAdapterConfig
 
         return SeqAdapterConfig(adapter_type=adapter_type, size=cfg.adapter_size, kernel_size=cfg.adapter_kernel,
                                 target_modules=_targets(cfg, model_type))
@@ -32,7 +32,7 @@ def _builder(adapter_type: str):
 
 
 def _load(base, folder):
-    from cookbook.peft_methods import music_adapters  # noqa: F401  registers the peft type before loading
+    from cookbook.peft_methods import seq_adapters  # noqa: F401  registers the peft type before loading
 
     return _peft_load(base, folder)
 

@@ -13,8 +13,8 @@ from transformers import MusicgenForConditionalGeneration
 from cookbook.config import PeftConfig
 from cookbook.models.tiny_musicgen import MusicgenSize, build_musicgen
 from cookbook.peft_methods import PEFT_METHODS, methods_for
-from cookbook.peft_methods.music_adapters import SeqAdapterConfig, adapter_params
-from cookbook.peft_methods.music_adapters.config import SIZE_FRACTIONS
+from cookbook.peft_methods.seq_adapters import SeqAdapterConfig, adapter_params
+from cookbook.peft_methods.seq_adapters.config import SIZE_FRACTIONS
 
 METHODS = ["lora", "conv_adapter", "transformer_adapter"]
 SIZE = MusicgenSize(decoder_layers=3, max_positions=128)
