@@ -13,20 +13,18 @@ duration_s, sample_rate}."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
 import random
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from cookbook.data import load_jsonl
-from cookbook.errors import ConfigError, CookbookError, DataError
+from cookbook.data import corpus_main, load_jsonl
+from cookbook.errors import ConfigError, DataError
 from cookbook.paths import cache_dir
 from domains.music.modes import BASE_MODES, HELDOUT_MODES, MODES
 from domains.music.synth import METRES, SAMPLE_RATE, TIMBRES, Piece, describe, render
@@ -171,34 +169,19 @@ def load_audio(corpus_dir: Path, row: dict) -> np.ndarray:
     return audio
 
 
-def summary(corpus_dir: Path) -> dict[str, dict]:
-    out = {}
+def summary(corpus_dir: Path) -> list[str]:
+    """One line per split: clips, minutes, modes."""
+    lines = []
     for split in SPLITS:
         rows = load_split(corpus_dir, split)
-        out[split] = {"clips": len(rows), "minutes": sum(r["duration_s"] for r in rows) / 60,
-                      "modes": sorted({r["mode"] for r in rows})}
-    return out
+        lines.append(f"{split:14s} {len(rows):4d} clips  {sum(r['duration_s'] for r in rows) / 60:.1f} min  "
+                     f"modes: {', '.join(sorted({r['mode'] for r in rows}))}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m domains.music.data", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=int, default=None, help="first N pieces per mode and split (small corpus)")
-    parser.add_argument("--out-dir", type=Path, default=None, help="default: the cache directory")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    try:
-        corpus = build_corpus(args.seed, args.out_dir, args.limit, progress=not args.quiet)
-        stats = summary(corpus)
-    except CookbookError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(corpus)
-    for split, s in stats.items():
-        print(f"{split:14s} {s['clips']:4d} clips  {s['minutes']:.1f} min  modes: {', '.join(s['modes'])}")
-    print(f"ready in {time.perf_counter() - start:.1f} s")
-    return 0
+    return corpus_main(argv, "python -m domains.music.data", __doc__.split("\n\n")[0], build_corpus, summary,
+                       "first N pieces per mode and split (a small corpus)")
 
 
 if __name__ == "__main__":
