@@ -216,23 +216,6 @@ def finish_run(cfg: RunConfig, run: RunStart, metrics: dict, notes: list[str]) -
         run.lock.release()
 
 
-def train_single_stage(cfg: RunConfig, recipe, run_dir: Path, kind: str, build, save_extra, notes: list[str]) -> dict:
-    """The whole run of a one-stage kind: begin, `build(run) -> (trainer, n_train, n_eval)`, train (resumable,
-    measured), save the adaptation and `save_extra(adapter folder)` (a tokenizer, a processor), write the run card."""
-    run = begin_run(cfg, recipe, run_dir, kind)
-    trainer, n_train, n_eval = build(run)
-    add_method_callbacks(trainer, run)
-    metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
-                            run.previous)
-    metrics = train_and_measure(cfg, trainer, run, n_eval, metrics)
-    adapter = run_dir / "adapter"
-    if is_main_process():
-        metrics.update(save_adaptation(trainer, run, adapter))
-        save_extra(adapter)
-    finish_run(cfg, run, metrics, [f"Method choice: {run.reason}.", *recipe.notes, *notes])
-    return metrics
-
-
 class ProgressRecord:
     """Writes cumulative runtime and token counts into each checkpoint before it is published, so a resumed run
     reports totals."""

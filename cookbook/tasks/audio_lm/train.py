@@ -17,7 +17,15 @@ from cookbook.runs import is_main_process
 from cookbook.tasks.audio_lm.codes import codebook_cross_entropy
 from cookbook.tasks.audio_lm.data import MusicCodesDataset, MusicCollator
 from cookbook.tasks.audio_lm.model import load_musicgen
-from cookbook.training import train_single_stage, training_arguments
+from cookbook.training import (
+    add_method_callbacks,
+    begin_run,
+    finish_run,
+    save_adaptation,
+    start_metrics,
+    train_and_measure,
+    training_arguments,
+)
 
 KIND = "audio_lm"
 
@@ -75,14 +83,17 @@ def build_audio_lm_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method
 
 
 def train_audio_lm(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
-    parts = {}
-
-    def build(run):
-        trainer, parts["tokenizer"], n_train, n_eval = build_audio_lm_trainer(cfg, recipe, run_dir, run.method,
-                                                                              run.resolved)
-        return trainer, n_train, n_eval
-
-    return train_single_stage(cfg, recipe, run_dir, KIND, build,
-                              lambda adapter: parts["tokenizer"].save_pretrained(str(adapter)),
-                              ["train_tokens counts EnCodec code labels (frames x codebooks, delay padding "
-                               "excluded)."])
+    run = begin_run(cfg, recipe, run_dir, KIND)
+    trainer, tokenizer, n_train, n_eval = build_audio_lm_trainer(cfg, recipe, run_dir, run.method, run.resolved)
+    add_method_callbacks(trainer, run)
+    metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
+                            run.previous)
+    metrics = train_and_measure(cfg, trainer, run, n_eval, metrics)
+    adapter = run_dir / "adapter"
+    if is_main_process():
+        metrics.update(save_adaptation(trainer, run, adapter))
+        tokenizer.save_pretrained(str(adapter))
+    finish_run(cfg, run, metrics, [f"Method choice: {run.reason}.", *recipe.notes,
+                                   "train_tokens counts EnCodec code labels (frames x codebooks, delay padding "
+                                   "excluded)."])
+    return metrics
