@@ -39,6 +39,7 @@ class DataConfig:
     source_domain: str = ""  # domains built from another domain's data (a judge adapter): that domain's name
     # domains that synthesise their rows (a judge adapter): kind -> units per source row, e.g. {wrong: 0.8, echo: 0.4}
     mix: dict[str, float] = field(default_factory=dict)
+    max_audio_s: float = 0.0  # audio-LM kinds: crop each clip to this many seconds (0 = the whole clip)
 
 
 @dataclass
@@ -62,6 +63,11 @@ class PeftConfig:
     noise_scale: float = 1.0  # gift_sw: noise std on frozen columns, in units of 4-bit quantisation noise std
     channel_fraction: float = 0.125  # sct: fraction of each layer's output channels tuned (the paper's 1/8)
     target_sparsity: float = 0.3  # apt: fraction of attention heads and of FFN neurons pruned by the schedule
+    # conv_adapter / transformer_adapter only: size preset (by parameter count), the decoder layers they follow
+    # (empty = every layer) and the convolution's kernel
+    adapter_size: str = choice("medium", "small", "medium", "large")
+    adapter_layers: list[int] = field(default_factory=list)
+    adapter_kernel: int = 5
 
 
 @dataclass
@@ -82,6 +88,7 @@ class TrainConfig:
     loss_chunk_size: int = 64
     group_by_length: bool = True
     gradient_checkpointing: bool = False
+    cfg_dropout: float = 0.1  # audio-LM kinds: probability a row trains without its text (classifier-free guidance)
     resume: str = choice("auto", "auto", "always", "never")
     # Kinds that train in stages (preference: SFT, then DPO from the SFT adapter): which to run. `both` runs every
     # stage not yet finished; a single-stage kind (text, asr) has one stage and ignores this.

@@ -6,6 +6,7 @@ from cookbook.peft_methods import bitfit as _bitfit  # noqa: F401  (registers bi
 from cookbook.peft_methods import gift_sw as _gift_sw  # noqa: F401  (registers GIFT-SW with peft)
 from cookbook.peft_methods import salience as _salience  # noqa: F401  (registers gift_sw, sct, apt)
 from cookbook.peft_methods import sct as _sct  # noqa: F401  (registers SCT with peft)
+from cookbook.peft_methods import seq_adapter_methods as _seq  # noqa: F401  (registers conv/transformer adapters)
 from cookbook.peft_methods.auto import methods_for, resolve_method
 from cookbook.peft_methods.builtin import build_peft_config, target_modules_for
 from cookbook.peft_methods.method import PEFT_METHODS, AdaptedModel, PeftMethod

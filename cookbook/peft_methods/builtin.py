@@ -18,10 +18,13 @@ ARCH_TARGETS = {
     "whisper": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"],
     # A diffusers UNet (the diffusion kind passes this model type): its attention projections, self and cross.
     "sd-unet": ["to_q", "to_k", "to_v", "to_out.0"],
+    # MusicGen: the decoder's self- and cross-attention projections and FFN (its T5 encoder names them q/k/v/o,
+    # wi/wo and EnCodec has none, so these names reach the decoder only).
+    "musicgen": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"],
 }
 # peft's task type per architecture: Whisper takes `input_features`, which peft's seq2seq wrapper does not know
 # about, so it gets the plain PeftModel (task_type None), as in peft's own Whisper examples.
-TASK_TYPES = {"whisper": None, "sd-unet": None}
+TASK_TYPES = {"whisper": None, "sd-unet": None, "musicgen": None}
 IA3_FEEDFORWARD = {"gemma3_text": ["down_proj"], "gemma3": ["down_proj"], "llama": ["down_proj"],
                    "qwen2": ["down_proj"], "phi3": ["down_proj"], "whisper": ["fc2"]}
 
@@ -132,11 +135,11 @@ def _bnb_4bit() -> tuple[bool, str]:
     return bnb_4bit_available()
 
 
-TEXT, ASR, DIFFUSION = "text", "asr", "diffusion"
-register(PeftMethod("lora", "LoRA on the architecture's linear projections", _lora, (TEXT, ASR, DIFFUSION)))
+TEXT, ASR, DIFFUSION, AUDIO_LM = "text", "asr", "diffusion", "audio_lm"
+register(PeftMethod("lora", "LoRA on the architecture's linear projections", _lora, (TEXT, ASR, DIFFUSION, AUDIO_LM)))
 register(PeftMethod("qlora", "LoRA on every linear projection of a 4-bit NF4 base (double quantization, "
                     "bitsandbytes)", _lora, (TEXT,), quantize_4bit=True, available=_bnb_4bit))
-register(PeftMethod("dora", "weight-decomposed LoRA (magnitude + direction)", _dora, (TEXT, ASR, DIFFUSION)))
+register(PeftMethod("dora", "weight-decomposed LoRA (magnitude + direction)", _dora, (TEXT, ASR, DIFFUSION, AUDIO_LM)))
 register(PeftMethod("ia3", "(IA)3: learned rescaling of keys, values and FFN inputs", _ia3, (TEXT, ASR)))
 register(PeftMethod("prompt_tuning", "trainable soft-prompt embeddings", _prompt_tuning, (TEXT,)))
 register(PeftMethod("s2lora", "sparsely shared LoRA: A and B shared per shape group, a sparse (L1) "
