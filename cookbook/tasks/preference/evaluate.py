@@ -141,8 +141,9 @@ def evaluate_preference(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
             for k in keys}
     shown_prompts, prompt_caught = filtered(recipe, [e.prompt for e in examples], examples)
     report["shown_prompts_filter_caught"] = prompt_caught
-    report["answers"] = [{"id": e.id, "group": e.group, "prompt": p, "reference": e.reference,
-                          **{name: shown[name][i] for name in systems},
+    # `question` / `tuned` are what a judge grades (the shown record; the final stage's answer)
+    report["answers"] = [{"id": e.id, "group": e.group, "prompt": p, "question": p, "reference": e.reference,
+                          **{name: shown[name][i] for name in systems}, "tuned": shown[systems[-1]][i],
                           **{f"{name}_{k}": per_example[name][i][k] for name in systems for k in keys}}
                          for i, (e, p) in enumerate(zip(examples, shown_prompts, strict=True))]
     report["summary"] = f"{main} " + " -> ".join(f"{name} {report['systems'][name]['overall'][main]:.4f}"
