@@ -7,10 +7,7 @@ enum, so the member is added at import time) and fills peft's mapping tables; th
 
 from __future__ import annotations
 
-from peft.mapping import PEFT_TYPE_TO_CONFIG_MAPPING
-from peft.utils import register_peft_method
-
-from cookbook.peft_methods.s2lora import _add_peft_type_member
+from cookbook.peft_methods.peft_types import register_with_peft
 
 from .blocks import adapter_params
 from .config import ADAPTER_NAME, ADAPTER_PEFT_TYPE_NAME, SeqAdapterConfig
@@ -21,11 +18,7 @@ __all__ = ["SeqAdapterConfig", "SeqAdapterLayer", "SeqAdapterModel", "adapter_pa
 
 
 def register() -> None:
-    peft_type = _add_peft_type_member(ADAPTER_PEFT_TYPE_NAME)
-    if PEFT_TYPE_TO_CONFIG_MAPPING.get(peft_type) is SeqAdapterConfig:
-        return
-    register_peft_method(name=ADAPTER_NAME, config_cls=SeqAdapterConfig, model_cls=SeqAdapterModel,
-                         prefix=SeqAdapterModel.prefix)
+    register_with_peft(ADAPTER_NAME, ADAPTER_PEFT_TYPE_NAME, SeqAdapterConfig, SeqAdapterModel)
 
 
 register()
