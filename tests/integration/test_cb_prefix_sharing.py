@@ -33,7 +33,7 @@ def model_and_prompts(tmp_path_factory):
 
 
 def _run(model, prompts, monkeypatch, reply_tokens: int, pattern: str, page_size: int = CB_BLOCK_SIZE,
-         share: bool = True) -> list[int]:
+         share: bool = True, batch_tokens: int = 0) -> list[int]:
     """The prefix each request matched (tokens), in scheduling order."""
     matched = []
     original = cb_cache.PagedAttentionCache.search_prefix_match
@@ -44,7 +44,10 @@ def _run(model, prompts, monkeypatch, reply_tokens: int, pattern: str, page_size
         return n
 
     monkeypatch.setattr(cb_cache.PagedAttentionCache, "search_prefix_match", spy)
-    cfg = ContinuousBatchingConfig(page_size=page_size, num_blocks=CB_NUM_BLOCKS, max_batch_tokens=CB_MAX_BATCH_TOKENS,
+    # One forward per prompt by default (the real judge prompts, ~600 Qwen tokens, fit in serve's 1024); the tiny
+    # tokenizer makes these ~1100 tokens, so the budget is raised unless a test asks for chunked prefill.
+    batch_tokens = batch_tokens or 2 * max(len(p) for p in prompts)
+    cfg = ContinuousBatchingConfig(page_size=page_size, num_blocks=CB_NUM_BLOCKS, max_batch_tokens=batch_tokens,
                                    allow_block_sharing=share)
     gen = GenerationConfig(max_new_tokens=reply_tokens, do_sample=False)
     manager = model.init_continuous_batching(generation_config=gen, continuous_batching_config=cfg)
@@ -83,6 +86,16 @@ def test_a_later_request_reuses_the_complete_pages_of_an_earlier_one(model_and_p
 def test_a_request_that_ends_on_its_first_token_leaves_nothing_to_share(model_and_prompts, monkeypatch):
     model, prompts = model_and_prompts
     assert _run(model, prompts[:2], monkeypatch, 1, "sequential") == [0, 0]
+
+
+def test_a_chunked_prefill_registers_the_chunks_before_the_last(model_and_prompts, monkeypatch):
+    """A prompt longer than the batch budget is prefilled in chunks; the chunks before the last are registered
+    while the request is still prefilling (continuous_api.py:573-574), even for a 1-token reply."""
+    model, prompts = model_and_prompts
+    chunk = CB_MAX_BATCH_TOKENS // 2
+    assert len(prompts[0]) > chunk
+    got = _run(model, prompts[:2], monkeypatch, 1, "sequential", batch_tokens=chunk)
+    assert got[0] == 0 and 0 < got[1] <= _shared_pages(prompts) and got[1] % CB_BLOCK_SIZE == 0
 
 
 def test_requests_scheduled_together_share_nothing_but_a_primed_prefix_serves_them_all(model_and_prompts,
