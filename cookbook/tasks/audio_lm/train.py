@@ -1,5 +1,5 @@
-"""Text-to-music LM fine-tuning of MusicGen with any PEFT method that supports the `audio_lm` kind: EnCodec codes
-with the delay pattern, per-codebook cross-entropy (padding masked), CFG dropout of the text, fp32, on
+"""Text-to-audio LM fine-tuning of MusicGen-style models with any PEFT method that supports the `audio_lm` kind:
+EnCodec codes with the delay pattern, per-codebook cross-entropy (padding masked), CFG dropout of the text, fp32, on
 transformers' Trainer with the shared run bookkeeping (resume, progress, TensorBoard, run card)."""
 
 from __future__ import annotations
