@@ -37,6 +37,9 @@ class DataConfig:
     max_seq_len: int = 256
     corpus_seed: int = 0  # domains with a generated corpus: the seed it is synthesized from
     source_domain: str = ""  # domains built from another domain's data (a judge adapter): that domain's name
+    # domains that synthesise their rows (a judge adapter): kind -> units per source row, e.g. {wrong: 0.8, echo: 0.4}
+    mix: dict[str, float] = field(default_factory=dict)
+    max_audio_s: float = 0.0  # audio-LM kinds: crop each clip to this many seconds (0 = the whole clip)
 
 
 @dataclass
@@ -49,6 +52,22 @@ class PeftConfig:
     target_modules: list[str] = field(default_factory=list)  # empty = the architecture's defaults
     num_virtual_tokens: int = 20  # prompt tuning only
     l1_weight: float = 1e-3  # s2lora only: weight of the L1 penalty on the rank coefficients
+    # nera only: B-spline grid intervals, spline order, span of the grid, knot init, whether knots are trained
+    nera_grid_size: int = 5
+    nera_spline_order: int = 3
+    nera_grid_range: list[float] = field(default_factory=lambda: [-3.0, 3.0])
+    nera_knot_init: str = choice("uniform", "uniform", "random")
+    nera_learnable_knots: bool = True
+    calibration_batches: int = 8  # methods that calibrate on training data (gift_sw, sct): batches forwarded once
+    num_salient: int = 128  # gift_sw: salient input columns tuned per layer (the paper's 128)
+    noise_scale: float = 1.0  # gift_sw: noise std on frozen columns, in units of 4-bit quantisation noise std
+    channel_fraction: float = 0.125  # sct: fraction of each layer's output channels tuned (the paper's 1/8)
+    target_sparsity: float = 0.3  # apt: fraction of attention heads and of FFN neurons pruned by the schedule
+    # conv_adapter / transformer_adapter only: size preset (by parameter count), the decoder layers they follow
+    # (empty = every layer) and the convolution's kernel
+    adapter_size: str = choice("medium", "small", "medium", "large")
+    adapter_layers: list[int] = field(default_factory=list)
+    adapter_kernel: int = 5
 
 
 @dataclass
@@ -78,6 +97,7 @@ class TrainConfig:
     padding_free: bool = False
     group_by_length: bool = True
     gradient_checkpointing: bool = False
+    cfg_dropout: float = 0.1  # audio-LM kinds: probability a row trains without its text (classifier-free guidance)
     resume: str = choice("auto", "auto", "always", "never")
     # Kinds that train in stages (preference: SFT, then DPO from the SFT adapter): which to run. `both` runs every
     # stage not yet finished; a single-stage kind (text, asr) has one stage and ignores this.
@@ -103,6 +123,20 @@ class DpoConfig:
     # chunked: log-probabilities of completion tokens only, output layer in row chunks of train.loss_chunk_size.
     # standard: TRL's fused head (every position of the batch, prompt and padding included), as a plain script has.
     logprobs: str = choice("chunked", "chunked", "standard")
+
+
+@dataclass
+class DiffusionConfig:
+    """Text-to-image training (the `diffusion` kind): the noise-prediction loss and the sample grids."""
+
+    resolution: int = 0  # image side in pixels; 0 = the pipeline's own (its VAE's sample_size)
+    min_snr_gamma: float = 0.0  # min-SNR loss weighting (Hang et al. 2023; 5.0 is theirs); 0 = plain MSE
+    caption_dropout: float = 0.1  # share of captions replaced by "" while training (for classifier-free guidance)
+    sample_every: int = 0  # save a sample grid every N optimizer steps (RUN/samples/); 0 = only at the end
+    sample_prompts: int = 4  # prompts in a grid (the first test rows)
+    inference_steps: int = 20  # DDIM steps per image
+    guidance_scale: float = 3.0  # classifier-free guidance; 1.0 = none
+    sample_seed: int = 0
 
 
 @dataclass
@@ -141,6 +175,7 @@ class RunConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     dpo: DpoConfig = field(default_factory=DpoConfig)
     preferences: PreferenceDataConfig = field(default_factory=PreferenceDataConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
 
 
 def _type_name(tp) -> str:

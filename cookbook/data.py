@@ -53,3 +53,29 @@ def load_jsonl_lines(path: str | Path, schema: dict[str, type], check=None) -> l
     if not rows:
         raise DataError(f"{path}:0: -: no rows")
     return rows
+
+
+def corpus_main(argv: list[str] | None, prog: str, description: str, build, report, limit_help: str) -> int:
+    """The command line of a domain's generated corpus: `--seed --limit --out-dir --quiet`, then
+    `build(seed, out_dir, limit, progress) -> folder` and `report(folder) -> lines` printed; errors as one line."""
+    import argparse
+    import sys
+    import time
+
+    from cookbook.errors import CookbookError
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=None, help=limit_help)
+    parser.add_argument("--out-dir", type=Path, default=None, help="default: the cache directory")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        corpus = build(args.seed, args.out_dir, args.limit, progress=not args.quiet)
+        lines = report(corpus)
+    except CookbookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(corpus, *lines, f"ready in {time.perf_counter() - start:.1f} s", sep="\n")
+    return 0

@@ -207,6 +207,18 @@ def train_and_measure(cfg: RunConfig, trainer, run: RunStart, n_eval: int, metri
     return metrics
 
 
+def train_run(cfg: RunConfig, recipe, run_dir: Path, kind: str, build) -> tuple[RunStart, object, dict]:
+    """The whole measured training of a task kind: begin_run, then `build(cfg, recipe, run_dir, method, resolved)`
+    -> (trainer, n_train, n_eval), the method's callbacks, metrics.json before the first step, training. Returns
+    (run, trainer, metrics); the caller saves what it trained and calls finish_run."""
+    run = begin_run(cfg, recipe, run_dir, kind)
+    trainer, n_train, n_eval = build(cfg, recipe, run_dir, run.method, run.resolved)
+    add_method_callbacks(trainer, run)
+    metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
+                            run.previous)
+    return run, trainer, train_and_measure(cfg, trainer, run, n_eval, metrics)
+
+
 def finish_run(cfg: RunConfig, run: RunStart, metrics: dict, notes: list[str]) -> None:
     """Write metrics.json and the run card (with what resuming accepted), then release the run directory."""
     if is_main_process():
@@ -233,3 +245,23 @@ class ProgressRecord:
             "model_class": type(self.trainer.model).__name__,
         }
         (folder / PROGRESS_FILE).write_text(json.dumps(data), encoding="utf-8")
+
+
+def calibration_batches(trainer, n: int):
+    """The first `n` batches of the trainer's training data, made only if a method iterates them."""
+    if n <= 0:
+        return
+    for i, batch in enumerate(trainer.get_train_dataloader()):
+        if i >= n:
+            return
+        yield batch
+
+
+def calibrate_method(cfg: RunConfig, trainer, run: RunStart) -> dict:
+    """The method's calibration pass, once per run: a resumed run's checkpoint already holds its result."""
+    if run.resume_from is not None:
+        return {}
+    extra = run.spec.calibrate(trainer.model, calibration_batches(trainer, cfg.peft.calibration_batches))
+    if extra:
+        log(f"calibration: {extra}")
+    return extra

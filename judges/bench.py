@@ -15,6 +15,8 @@ from judges.protocol import Item, grade_pointwise
 from judges.rubrics import pointwise_messages
 from judges.server_state import ServerState
 
+PROBE_TOKENS = 2
+
 
 async def _level(state: ServerState, assets: JudgeAssets, items: list[Item], answers: list[str], concurrency: int,
                  max_tokens: int) -> dict:
@@ -30,9 +32,11 @@ async def _level(state: ServerState, assets: JudgeAssets, items: list[Item], ans
 
 
 async def prefix_probe(state: ServerState, assets: JudgeAssets, answers: list[dict], repeats: int = 3) -> dict:
-    """Does the server reuse the rubric's KV cache? The time of a 1-token reply to a pointwise prompt whose system
+    """Does the server reuse the rubric's KV cache? The time of a 2-token reply to a pointwise prompt whose system
     turn it has never seen (a fresh subject) against the same prompt sent again with another candidate (its
-    system turn, and question and reference, already computed). Without prefix sharing both cost a full prefill."""
+    system turn, and question and reference, already computed). Without prefix sharing both cost a full prefill.
+    Two tokens: a request that ends on its first token never registers its blocks (transformers 5.23
+    continuous_api.py:564-566, cache.py:353), so a 1-token probe cannot see sharing (docs/judges.md)."""
     client = JudgeClient.for_server(state, concurrency=1, cache=None)
     fresh, shared = [], []
     a, b = answers[0], answers[1 % len(answers)]
@@ -41,13 +45,13 @@ async def prefix_probe(state: ServerState, assets: JudgeAssets, answers: list[di
         for out, answer in ((fresh, a["tuned"]), (shared, b["tuned"])):
             messages = pointwise_messages(subject, a["question"], a["reference"], answer)
             t0 = time.perf_counter()
-            await client._complete(messages, 1, None)
+            await client._complete(messages, PROBE_TOKENS, None)
             out.append(time.perf_counter() - t0)
     await client.aclose()
     f, s = sorted(fresh)[len(fresh) // 2], sorted(shared)[len(shared) // 2]
     return {"fresh_prefix_s": round(f, 3), "shared_prefix_s": round(s, 3), "speedup": round(f / s, 2),
             "prefix_sharing_observed": f / s > 1.3,
-            "note": "median of 3; a 1-token reply, so the time is the prompt's prefill"}
+            "note": f"median of 3; a {PROBE_TOKENS}-token reply, so the time is mostly the prompt's prefill"}
 
 
 async def bench(state: ServerState, assets: JudgeAssets, answers: list[dict], levels: list[int],

@@ -21,6 +21,7 @@ from judges.prompts import Completion, JudgePrompt
 from judges.rubrics import RETRY_MESSAGE
 from judges.server_state import ServerState
 
+PRIME_MESSAGE = "Reply with {}."
 # What the openai client raises once its own retries are spent and the server still did not answer.
 _UNREACHABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.InternalServerError)
 
@@ -42,20 +43,28 @@ class JudgeClient:
     # Token ids that end a completion-style reply (every token containing "}", plus the model's own EOS).
     # `transformers serve` with continuous batching ignores `stop` strings, so these go in its generation_config.
     end_token_ids: list[int] | None = None
+    # Chat style on `transformers serve` with continuous batching: before the first judgment of each system turn,
+    # one short request with that turn alone, so that the judgments sent at once after it all find its KV blocks
+    # (docs/judges.md, Throughput: the paged cache shares only blocks registered by an earlier forward pass).
+    prime_prefix: bool = False
     n_requests: int = field(default=0, init=False)
     n_cache_hits: int = field(default=0, init=False)
+    n_primes: int = field(default=0, init=False)  # priming requests, not counted in n_requests
 
     def __post_init__(self):
         self._sem = asyncio.Semaphore(self.concurrency)
         self._api = openai.AsyncOpenAI(base_url=self.base_url, api_key="not-needed", timeout=self.timeout_s,
                                        max_retries=self.max_retries)
         self._use_schema = self.structured != "off"
+        self._primed: dict[str, asyncio.Future] = {}
 
     @classmethod
     def for_server(cls, state: ServerState, **kwargs) -> JudgeClient:
         """A client set up the way the server in `state` (judges.server_state) needs."""
+        prime = state.backend == "transformers" and state.continuous_batching and state.prompt_style == "chat"
         return cls(state.api_url, state.model, structured="auto" if state.backend == "vllm" else "off",
-                   prompt_style=state.prompt_style, end_token_ids=state.end_token_ids, **kwargs)
+                   prompt_style=state.prompt_style, end_token_ids=state.end_token_ids,
+                   **{"prime_prefix": prime, **kwargs})
 
     def _unreachable(self, exc: Exception) -> JudgeUnavailable:
         return JudgeUnavailable(f"judge server at {self.base_url} did not answer after {self.max_retries} retries: "
@@ -101,6 +110,27 @@ class JudgeClient:
             text += "}"
         return first_object(text)
 
+    async def _prime(self, prompt: JudgePrompt) -> None:
+        """Once per system turn (concurrent callers wait for the same one): the system turn with a one-line user
+        turn and a 2-token reply. Two tokens, not one: in transformers 5.23 a request that ends on its first
+        generated token never registers its blocks for sharing (continuous_api.py:564-566, cache.py:353)."""
+        if not self.prime_prefix or self.prompt_style != "chat" or prompt.messages[0].get("role") != "system":
+            return
+        system = prompt.messages[0]
+        task = self._primed.get(system["content"])
+        if task is None:
+            task = self._primed[system["content"]] = asyncio.ensure_future(self._send_prime(system))
+        await task
+
+    async def _send_prime(self, system: dict) -> None:
+        self.n_primes += 1
+        kwargs = dict(model=self.model, messages=[system, {"role": "user", "content": PRIME_MESSAGE}],
+                      temperature=0.0, max_tokens=2)
+        try:
+            await self._api.chat.completions.create(**kwargs)
+        except openai.OpenAIError:
+            pass  # only a speed-up: the judgments themselves report a server that does not answer
+
     async def _ask(self, prompt: JudgePrompt, max_tokens: int, retry_of: str | None = None) -> str:
         """One request in this client's prompt style; `retry_of`: the unparseable reply being retried."""
         if self.prompt_style == "completion":
@@ -133,6 +163,7 @@ class JudgeClient:
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self.n_cache_hits += 1
             return {**hit, "cached": True}
+        await self._prime(prompt)
         async with self._sem:
             t0 = time.perf_counter()
             parsed, raw, error = await self._attempts(prompt, parse, max_tokens)

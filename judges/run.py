@@ -41,14 +41,18 @@ def check_run(run_dir: Path, domain: str) -> dict:
     return metrics
 
 
+ANSWER_KEYS = {"id", "group", "question", "reference", "base", "tuned"}  # what a judge grades, per answer
+
+
 def load_answers(domain: str, run_dir: Path) -> list[dict]:
     """Base and tuned answers on the held-out split, [{id, group, question, reference, base, tuned}]: reused from
     RUN/eval/report.json when `make eval` wrote them, else generated now by the domain's task kind (its `answers`
     hook, with the run's eval decoding settings). `run_dir` must be a finished run of `domain`."""
     check_run(run_dir, domain)
     report = read_json(run_dir / "eval" / "report.json")
-    if report.get("answers"):
-        return report["answers"]
+    answers = report.get("answers") or []
+    if answers and all(ANSWER_KEYS <= set(a) for a in answers):
+        return answers
     from cookbook.discovery import get_recipe
     from cookbook.runs import load_run_config
     from cookbook.tasks import get_task
@@ -58,7 +62,8 @@ def load_answers(domain: str, run_dir: Path) -> list[dict]:
     task = get_task(recipe.task)
     if task.answers is None:
         raise CookbookError(f"domain '{domain}': its {task.name} task kind produces no answers a judge can grade")
-    print(f"[judge] {run_dir}/eval/report.json has no answers: generating base and tuned answers", file=sys.stderr)
+    print(f"[judge] {run_dir}/eval/report.json has no answers with {', '.join(sorted(ANSWER_KEYS))}: generating "
+          "base and tuned answers", file=sys.stderr)
     return task.answers(cfg, recipe, run_dir)
 
 

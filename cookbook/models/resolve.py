@@ -39,20 +39,33 @@ def _hub_error(spec: str, exc: Exception) -> ModelSourceError:
     )
 
 
+def _hub_pipeline(spec: str) -> bool:
+    """Whether the hub serves `spec` as a diffusers pipeline (model_index.json at its root, no config.json)."""
+    try:
+        from huggingface_hub import hf_hub_download
+
+        hf_hub_download(spec, "model_index.json")
+        return True
+    except Exception:
+        return False
+
+
 def resolve_model(spec: str) -> ResolvedModel:
     if spec in MODEL_SOURCES:
         return ResolvedModel(spec, str(MODEL_SOURCES.get(spec).ensure()), f"offline:{spec}")
     local = Path(spec).expanduser()
     if local.exists():
-        if not (local / "config.json").is_file():
-            raise ModelSourceError(f"{local}: not a model folder (no config.json)")
+        if not any((local / name).is_file() for name in ("config.json", "model_index.json")):
+            raise ModelSourceError(f"{local}: not a model folder (no config.json, nor a diffusers "
+                                   "model_index.json)")
         return ResolvedModel(spec, str(local.resolve()), "local")
     from transformers import AutoConfig
 
     try:
         AutoConfig.from_pretrained(spec)
     except Exception as exc:  # network errors, offline mode, missing repo: all mean "can't get it here"
-        raise _hub_error(spec, exc) from None
+        if not _hub_pipeline(spec):
+            raise _hub_error(spec, exc) from None
     return ResolvedModel(spec, spec, "hub")
 
 
@@ -68,7 +81,9 @@ def weights_sha256(resolved: ResolvedModel) -> str:
         folder = Path(config).parent
     else:
         folder = Path(resolved.path)
-    files = sorted(p for p in folder.iterdir() if p.suffix in {".safetensors", ".bin", ".gguf"})
+    # A diffusers pipeline keeps its weights one level down (unet/, vae/, text_encoder/).
+    found = folder.rglob("*") if (folder / "model_index.json").is_file() else folder.iterdir()
+    files = sorted(p for p in found if p.suffix in {".safetensors", ".bin", ".gguf"})
     key = json.dumps([[str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for p in files])
     memo = cache_dir() / "sha256" / (hashlib.sha1(key.encode()).hexdigest() + ".txt")
     if memo.is_file():

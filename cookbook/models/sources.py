@@ -10,7 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cookbook.models import gemma_gguf, qwen_coder_15b_gguf, qwen_coder_gguf, tiny, tiny_whisper, whisper_ct2
+from cookbook.models import (
+    gemma_gguf,
+    qwen_coder_15b_gguf,
+    qwen_coder_gguf,
+    tiny,
+    tiny_musicgen,
+    tiny_sd,
+    tiny_whisper,
+    whisper_ct2,
+)
 from cookbook.registry import Registry
 
 # text: causal LM (SFT, DPO, judges); asr: audio in, transcript out (Whisper); audio-lm: text-to-audio LM (MusicGen);
@@ -69,6 +78,14 @@ register("whisper-base", OfflineSource(
 register("tiny-whisper", OfflineSource(
     kind="asr", instruction_tuned=False, ensure=tiny_whisper.ensure,
     description="random-init 2+2-layer Whisper with tiny.en's tokenizer (tests only)"))
+register("tiny-sd", OfflineSource(
+    kind="diffusion", instruction_tuned=False, ensure=tiny_sd.ensure,
+    description="random-init tiny Stable Diffusion pipeline (UNet, VAE, CLIP text encoder, local CLIP tokenizer), "
+                "16x16 images (tests only)"))
+register("tiny-musicgen", OfflineSource(
+    kind="audio-lm", instruction_tuned=False, ensure=tiny_musicgen.ensure,
+    description="random-init MusicGen (1-layer T5, tiny EnCodec with 4 codebooks of 64, 2-layer decoder) with a "
+                "locally trained word tokenizer (tests only)"))
 
 
 def describe_sources() -> list[str]:

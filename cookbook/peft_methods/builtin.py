@@ -16,10 +16,15 @@ ARCH_TARGETS = {
     # Whisper: every attention projection and both FFN layers, in encoder and decoder. For S2-LoRA this gives three
     # shape groups (d x d for q/k/v/out_proj, d -> 4d for fc1, 4d -> d for fc2), each with its own shared A/B.
     "whisper": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"],
+    # A diffusers UNet (the diffusion kind passes this model type): its attention projections, self and cross.
+    "sd-unet": ["to_q", "to_k", "to_v", "to_out.0"],
+    # MusicGen: the decoder's self- and cross-attention projections and FFN (its T5 encoder names them q/k/v/o,
+    # wi/wo and EnCodec has none, so these names reach the decoder only).
+    "musicgen": ["q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2"],
 }
 # peft's task type per architecture: Whisper takes `input_features`, which peft's seq2seq wrapper does not know
 # about, so it gets the plain PeftModel (task_type None), as in peft's own Whisper examples.
-TASK_TYPES = {"whisper": None}
+TASK_TYPES = {"whisper": None, "sd-unet": None, "musicgen": None}
 IA3_FEEDFORWARD = {"gemma3_text": ["down_proj"], "gemma3": ["down_proj"], "llama": ["down_proj"],
                    "qwen2": ["down_proj"], "phi3": ["down_proj"], "whisper": ["fc2"]}
 
@@ -78,6 +83,29 @@ def _s2lora(cfg, model_type, total_steps):
                         target_modules=target_modules_for(cfg, model_type))
 
 
+def _lokr(cfg, model_type, total_steps):
+    from peft import LoKrConfig
+
+    return LoKrConfig(task_type=task_type_for(model_type), r=cfg.r, alpha=cfg.alpha, module_dropout=cfg.dropout,
+                      target_modules=target_modules_for(cfg, model_type))
+
+
+def _loha(cfg, model_type, total_steps):
+    from peft import LoHaConfig
+
+    return LoHaConfig(task_type=task_type_for(model_type), r=cfg.r, alpha=cfg.alpha, module_dropout=cfg.dropout,
+                      target_modules=target_modules_for(cfg, model_type))
+
+
+def _nera(cfg, model_type, total_steps):
+    from cookbook.peft_methods.nera import NeraConfig
+
+    return NeraConfig(task_type=task_type_for(model_type), r=cfg.r, nera_alpha=cfg.alpha, nera_dropout=cfg.dropout,
+                      grid_size=cfg.nera_grid_size, spline_order=cfg.nera_spline_order,
+                      grid_range=list(cfg.nera_grid_range), knot_init=cfg.nera_knot_init,
+                      learnable_knots=cfg.nera_learnable_knots, target_modules=target_modules_for(cfg, model_type))
+
+
 def _adalora_callbacks(model) -> list:
     from cookbook.peft_methods.callbacks import AdaLoraBudgetCallback
 
@@ -107,11 +135,11 @@ def _bnb_4bit() -> tuple[bool, str]:
     return bnb_4bit_available()
 
 
-TEXT, ASR = "text", "asr"
-register(PeftMethod("lora", "LoRA on the architecture's linear projections", _lora, (TEXT, ASR)))
+TEXT, ASR, DIFFUSION, AUDIO_LM = "text", "asr", "diffusion", "audio_lm"
+register(PeftMethod("lora", "LoRA on the architecture's linear projections", _lora, (TEXT, ASR, DIFFUSION, AUDIO_LM)))
 register(PeftMethod("qlora", "LoRA on every linear projection of a 4-bit NF4 base (double quantization, "
                     "bitsandbytes)", _lora, (TEXT,), quantize_4bit=True, available=_bnb_4bit))
-register(PeftMethod("dora", "weight-decomposed LoRA (magnitude + direction)", _dora, (TEXT, ASR)))
+register(PeftMethod("dora", "weight-decomposed LoRA (magnitude + direction)", _dora, (TEXT, ASR, DIFFUSION, AUDIO_LM)))
 register(PeftMethod("ia3", "(IA)3: learned rescaling of keys, values and FFN inputs", _ia3, (TEXT, ASR)))
 register(PeftMethod("prompt_tuning", "trainable soft-prompt embeddings", _prompt_tuning, (TEXT,)))
 register(PeftMethod("s2lora", "sparsely shared LoRA: A and B shared per shape group, a sparse (L1) "
@@ -119,6 +147,12 @@ register(PeftMethod("s2lora", "sparsely shared LoRA: A and B shared per shape gr
                     summary=_s2lora_summary))
 register(PeftMethod("adalora", "LoRA with an SVD-style adaptive rank budget", _adalora, (TEXT, ASR),
                     callbacks=_adalora_callbacks, summary=_adalora_summary))
+
+register(PeftMethod("lokr", "LoKr: the update as a Kronecker product of small factors (peft)", _lokr, (DIFFUSION,)))
+register(PeftMethod("loha", "LoHa: the update as a Hadamard product of two low-rank products (peft)", _loha,
+                    (DIFFUSION,)))
+register(PeftMethod("nera", "NeRA: a B-spline (KAN) down-projection to rank r and a linear read-out; nonlinear, "
+                    "not mergeable", _nera, (DIFFUSION,)))
 
 
 def build_peft_config(cfg: PeftConfig, method: str, model_type: str, total_steps: int):

@@ -51,6 +51,10 @@ def _no_summary(model) -> dict:
     return {}
 
 
+def _no_calibration(model, batches) -> dict:
+    return {}
+
+
 def _always_available() -> tuple[bool, str]:
     return True, "available"
 
@@ -71,6 +75,12 @@ class PeftMethod:
     penalty: Callable = _no_penalty  # (trainable model) -> a loss term added while training, or 0.0
     summary: Callable = _no_summary  # (trained model) -> extra metrics.json keys (e.g. rank_distribution)
     available: Callable = _always_available  # () -> (usable here?, why) e.g. 4-bit kernels present
+    # (trainable model, iterable of training batches) -> extra metrics.json keys. Called once per fresh run, after
+    # attach and before the first step, by the trainers that attach a new adapter (text SFT, so also the preference
+    # kind's SFT stage; its DPO stage continues that adapter). A method that picks where to tune (GIFT-SW, SCT)
+    # forwards a few batches and keeps its choice in the adapter's saved state, so a reload needs no data. The
+    # batches are lazy: a method that does not iterate them costs nothing.
+    calibrate: Callable = _no_calibration
 
     def attach_to(self, model, cfg, model_type: str, total_steps: int):
         return self.attach(self, model, cfg, model_type, total_steps)

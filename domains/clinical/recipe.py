@@ -5,8 +5,8 @@ from pathlib import Path
 
 from cookbook.config import DataConfig, PreferenceDataConfig
 from cookbook.errors import ConfigError
-from cookbook.recipe import Recipe
-from domains.clinical import data, metrics
+from cookbook.recipe import LmEvalTask, Recipe
+from domains.clinical import data, judge_assets, metrics
 from domains.clinical.preferences import KINDS, PreferenceConfig
 from domains.clinical.record import parse
 from domains.clinical.redact import redact
@@ -64,6 +64,9 @@ RECIPE = Recipe(
     redact=redact_output,
     auto_methods=("lora",),
     system_prompt=SYSTEM,
+    demo_module="apps.clinical",
+    judge=judge_assets.JUDGE,
+    lm_eval=LmEvalTask(folder=HERE / "lm_eval", name="clinical", group_label="primary diagnosis category"),
     notes=["Synthetic admissions (domains/clinical/generator.py): no real patient; the names, MRNs and dates exist "
            "to test leaks."],
 )

@@ -7,12 +7,16 @@ short explanation that says what was done. The rules (README.md) follow the rubr
 | good | the reference as written | 5 | 5 | 5 |
 | reordered | the reference's sentences in another order | 5 | 5 | 5 |
 | partial | k of the reference's n sentences kept | 5 | 4 / 3 / 2 by k/n | 5 |
-| corrupted | one fact changed in c of n sentences | 3 (c=1, n>=3), 2, or 1 (c >= n/2) | by intact share | 5 |
-| off_topic | the reference answer of another question | 1 | 1 | 1 |
+| wrong | one fact of the main point (first sentence) changed, or facts in half the sentences or more | 1 | 1 | 5 |
+| corrupted | one fact changed in 1-2 later sentences, the main point intact (n >= 3) | 3 (one) / 2 (two) | 3 / 2 | 5 |
+| rambling | a wrong answer padded with restatements (what a small tuned model writes) | 1 | 1 | 2 |
+| off_topic | the reference answer of another question (same use-case or another) | 1 | 1 | 1 |
 | echo | the question repeated, then other questions asked | 1 | 1 | 1 |
 | verbose | the reference with restatements: one (mild) or many | 5 | 5 | 4 mild / 2 heavy |
 | injected | any of the above plus a steering passage | as its content | as its content | as its content |
-"""
+
+The gold convention (a domain's judge_gold.jsonl): an answer whose main point is wrong scores 1 on correctness and
+completeness ("wrong"); one wrong detail beside a right main point is a 3 ("partial")."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from domains.judge import corruptions
 from domains.judge.injection_styles import inject
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+ECHO_LEADS = ["Answer briefly.", "Question:", "Answer the question."]
 FILLERS = ["In other words, ", "To put it another way, ", "As mentioned, ", "Again, ", "To summarise, "]
 
 
@@ -87,41 +92,84 @@ def partial(src: Source, rng: random.Random) -> Candidate | None:
                      f"Right, but it leaves out {missing} of the reference's {len(parts)} key points.")
 
 
-def corrupted(src: Source, vocabulary: list[str], rng: random.Random, heavy: bool = False) -> Candidate | None:
+def _corrupt(src: Source, vocabulary: list[str], rng: random.Random, main: bool) -> tuple | None:
+    """(sentences with facts changed, the changes, n) or None. main: the first sentence (the answer's main point)
+    changed, plus more sentences at random; else one or two later sentences of an answer of 3 or more."""
     parts = sentences(src.reference)
     changeable = [i for i, s in enumerate(parts) if corruptions.candidates(s, vocabulary)]
-    if not changeable:
-        return None
-    n_bad = len(changeable) if heavy else min(len(changeable), rng.choice([1, 1, 2]))
-    bad = sorted(rng.sample(changeable, n_bad))
+    if main:
+        if 0 not in changeable and not (changeable and len(parts) <= 2):
+            return None
+        first = 0 if 0 in changeable else changeable[0]
+        rest = [i for i in changeable if i != first]
+        bad = sorted([first, *rng.sample(rest, min(len(rest), rng.choice([0, 0, 1, len(rest)])))])
+    else:
+        later = [i for i in changeable if i > 0]
+        n_bad = 1 if len(parts) < 5 else rng.choice([1, 1, 2])
+        if len(parts) < 3 or len(later) < n_bad:
+            return None
+        bad = sorted(rng.sample(later, n_bad))
     changes = []
     for i in bad:
         parts[i], change = corruptions.corrupt_sentence(parts[i], vocabulary, rng)
         changes.append(change)
-    n = len(parts)
-    if n_bad * 2 >= n:
-        correctness = 1
-    elif n_bad == 1 and n >= 3:
-        correctness = 3
-    else:
-        correctness = 2
+    return parts, changes
+
+
+def _said(changes: list[corruptions.Corruption]) -> str:
     first = changes[0]
-    more = f" and {n_bad - 1} more wrong fact{'s' if n_bad > 2 else ''}" if n_bad > 1 else ""
-    return Candidate("corrupted", " ".join(parts), (correctness, coverage_score(n - n_bad, n), 5),
-                     f"Wrong: it says '{first.new}' where the reference says '{first.old}'{more}.", changes)
+    more = f" and {len(changes) - 1} more wrong fact{'s' if len(changes) > 2 else ''}" if len(changes) > 1 else ""
+    return f"it says '{first.new}' where the reference says '{first.old}'{more}"
+
+
+def wrong(src: Source, vocabulary: list[str], rng: random.Random) -> Candidate | None:
+    """The main point wrong: scored as the gold's 'wrong' answers, 1/1, whatever else is right."""
+    made = _corrupt(src, vocabulary, rng, main=True)
+    if made is None:
+        return None
+    parts, changes = made
+    return Candidate("wrong", " ".join(parts), (1, 1, 5),
+                     f"Wrong: {_said(changes)}, so its main point is wrong.", changes)
+
+
+def corrupted(src: Source, vocabulary: list[str], rng: random.Random) -> Candidate | None:
+    """A right main point with one (3/3) or two (2/2) wrong details: the gold's 'partial' answers."""
+    made = _corrupt(src, vocabulary, rng, main=False)
+    if made is None:
+        return None
+    parts, changes = made
+    score = 3 if len(changes) == 1 else 2
+    return Candidate("corrupted", " ".join(parts), (score, score, 5),
+                     f"Partly wrong: the main point is right, but {_said(changes)}.", changes)
+
+
+def rambling(src: Source, vocabulary: list[str], rng: random.Random) -> Candidate | None:
+    base = wrong(src, vocabulary, rng)
+    if base is None:
+        return None
+    parts = sentences(base.text)
+    padded = [base.text] + [rng.choice(FILLERS) + _lower_first(rng.choice(parts)) for _ in range(len(parts) + 1)]
+    return Candidate("rambling", " ".join(padded), (1, 1, 2),
+                     base.explanation.rstrip(".") + ", and it repeats itself over and over.", base.changes)
 
 
 def off_topic(src: Source, others: list[Source], rng: random.Random) -> Candidate:
-    pool = [o for o in others if o.group != src.group and o.question != src.question] or \
-        [o for o in others if o.question != src.question]
+    """Another question's reference: half the time one of the same group (near the topic, the harder case)."""
+    near = rng.random() < 0.5
+    pool = [o for o in others if (o.group == src.group) == near and o.reference != src.reference] or \
+        [o for o in others if o.reference != src.reference]
     other = rng.choice(pool)
     return Candidate("off_topic", other.reference, (1, 1, 1),
                      "Answers a different question; none of the reference's points are covered.")
 
 
 def echo(src: Source, others: list[Source], rng: random.Random) -> Candidate:
-    asked = [o.question for o in rng.sample(others, 2) if o.question != src.question]
-    return Candidate("echo", "\n\n".join([src.question, *asked]), (1, 1, 1),
+    """The question (after the instruction, as an untuned model echoes it), then questions of the same group."""
+    near = [o.question for o in others if o.group == src.group and o.question != src.question]
+    pool = near if len(near) >= 3 else [o.question for o in others if o.question != src.question]
+    asked = rng.sample(pool, rng.randint(1, 3))
+    lead = [rng.choice(ECHO_LEADS)] if rng.random() < 0.5 else []
+    return Candidate("echo", "\n\n".join([*lead, src.question, *asked]), (1, 1, 1),
                      "Repeats the question and asks new ones instead of answering.")
 
 
@@ -148,11 +196,26 @@ def injected(base: Candidate, rng: random.Random) -> Candidate:
                      base.kind)
 
 
+KINDS = ("good", "reordered", "partial", "corrupted", "wrong", "rambling", "off_topic", "echo", "verbose",
+         "injected")
+CONTENT_KINDS = KINDS[:-1]
+
+
+def make(kind: str, src: Source, others: list[Source], vocabulary: list[str], rng: random.Random) -> Candidate | None:
+    """One candidate of `kind` for `src`, or None where the reference does not allow it (too short, no fact)."""
+    if kind == "injected":
+        base = None
+        while base is None:
+            base = make(rng.choice(CONTENT_KINDS), src, others, vocabulary, rng)
+        return injected(base, rng)
+    makers = {"good": lambda: good(src), "reordered": lambda: reordered(src, rng),
+              "partial": lambda: partial(src, rng), "corrupted": lambda: corrupted(src, vocabulary, rng),
+              "wrong": lambda: wrong(src, vocabulary, rng), "rambling": lambda: rambling(src, vocabulary, rng),
+              "off_topic": lambda: off_topic(src, others, rng), "echo": lambda: echo(src, others, rng),
+              "verbose": lambda: verbose(src, rng, heavy=rng.random() < 0.5)}
+    return makers[kind]()
+
+
 def candidates_for(src: Source, others: list[Source], vocabulary: list[str], rng: random.Random) -> list[Candidate]:
-    """One candidate of every kind that applies to `src` (and one injected copy of a random one)."""
-    made = [good(src), reordered(src, rng), partial(src, rng), corrupted(src, vocabulary, rng),
-            corrupted(src, vocabulary, rng, heavy=True), off_topic(src, others, rng), echo(src, others, rng),
-            verbose(src, rng, heavy=rng.random() < 0.5)]
-    made = [c for c in made if c is not None]
-    made.append(injected(rng.choice(made), rng))
-    return made
+    """One candidate of every kind that applies to `src`."""
+    return [c for c in (make(k, src, others, vocabulary, rng) for k in KINDS) if c is not None]

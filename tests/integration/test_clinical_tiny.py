@@ -1,8 +1,12 @@
 """The tiny clinical recipe end to end: SFT then DPO into one run directory, each stage a whole run directory, one run
 card; the evaluation of base, SFT and SFT+DPO side by side; stages run one at a time, a DPO stage interrupted and
-resumed, finished stages skipped; and the refusals: a DPO stage without SFT, a bad preference file."""
+resumed, finished stages skipped; the lm-eval task through the hf backend; and the refusals: a DPO stage without SFT,
+a bad preference file."""
 
 import json
+import math
+import shlex
+import shutil
 
 import pytest
 
@@ -10,9 +14,11 @@ from cookbook.discovery import get_recipe
 from cookbook.runs import METRIC_KEYS, finished_run
 from cookbook.tasks.preference.stages import adapter_fingerprint
 from tests.conftest import read_metrics, run_cli
+from tests.integration.test_lm_eval_tiny import lm_eval_cli
 
 pytestmark = pytest.mark.integration
 TRAIN = ("train", "clinical", "--config", "tiny")
+LM_EVAL_METRICS = ["fact_recall", "hallucination_rate", "leak_rate", "rougeL"]
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +78,37 @@ def test_eval_reports_base_sft_and_dpo_with_intervals_directions_plot_and_filter
     assert report["shown_prompts_filter_caught"]["name"] >= 2 * n
     assert all(a["prompt"].startswith("PATIENT Name: [NAME], [NAME] | MRN: [MRN] | DOB: [DOB]")
                for a in report["answers"])
+
+    # Each system's answers are kept with their settings: the same eval again generates nothing, other
+    # settings generate again.
+    again = run_cli("eval", "clinical", "--run", str(clinical_run))
+    assert again.returncode == 0 and again.stderr.count("reusing") == 3, again.stderr[-2000:]
+    assert json.loads((clinical_run / "eval" / "report.json").read_text())["answers"] == report["answers"]
+    fewer = run_cli("eval", "clinical", "--run", str(clinical_run), f"eval.max_samples={n - 1}")
+    assert fewer.returncode == 0 and "reusing" not in fewer.stderr
+
+
+def test_lm_eval_task_through_the_hf_backend(clinical_run, tmp_path):
+    """`make lm-eval DOMAIN=clinical`: the task registered from domains/clinical/lm_eval/, base and tuned (the
+    final adapter), two held-out records, scored by the domain's exact metrics in the task's utils."""
+    run = tmp_path / "run"
+    shutil.copytree(clinical_run, run, ignore=shutil.ignore_patterns("checkpoints", "eval", "lm_eval"))
+    proc = lm_eval_cli("--domain", "clinical", "--run", str(run), "--backend", "hf", "--limit", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((run / "lm_eval" / "results_hf.json").read_text())
+    assert report["task"] == "clinical" and report["include_path"] == "domains/clinical/lm_eval"
+    assert set(report["systems"]) == {"base", "tuned"} and report["limit"] == 2
+    for name, system in report["systems"].items():
+        assert system["metrics"] == LM_EVAL_METRICS, name
+        argv = shlex.split(system["command"])
+        assert argv[argv.index("--system_instruction") + 1] == get_recipe("clinical").system_prompt
+        overall = system["overall"]
+        assert overall["n"] == 2 and len(system["answers"]) == 2, name
+        for metric in LM_EVAL_METRICS:
+            assert 0.0 <= overall[metric] <= 1.0, (name, metric)
+            assert math.isclose(overall[metric], sum(a[metric] for a in system["answers"]) / 2, abs_tol=1e-9)
+    assert "peft=" in report["systems"]["tuned"]["model_args"]
+    assert set(report["delta"]) == set(LM_EVAL_METRICS)
 
 
 def test_stages_one_at_a_time_with_dpo_interrupted_resumed_then_skipped(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from judges.cli import main
+from judges.client import PRIME_MESSAGE
 from tests.conftest import REPO
 from tests.scripted_server import serve_in_thread
 
@@ -23,6 +24,7 @@ class Script:
 
     def __init__(self):
         self.requests = 0
+        self.primes = 0  # the client's one-off cache primes (judges.client.PRIME_MESSAGE), not judgments
         self.garbage_served = False
 
     def _verdict(self, pairwise: bool, cand: str, first_attempt: bool) -> dict | str:
@@ -35,6 +37,10 @@ class Script:
         return {"correctness": s, "completeness": s, "instruction_following": s, "explanation": "x"}
 
     def chat(self, body: dict) -> str:
+        if body["messages"][-1]["content"] == PRIME_MESSAGE:
+            assert body["messages"][0]["role"] == "system" and body["max_tokens"] >= 2
+            self.primes += 1
+            return "{}"
         self.requests += 1
         user = body["messages"][1]["content"]
         pairwise = "<candidate_a>" in user
@@ -61,6 +67,7 @@ class Script:
 @pytest.fixture(params=["chat", "completion"])
 def fake_server(tmp_path, monkeypatch, request):
     script = Script()
+    script.style = request.param
     app = FastAPI()
 
     @app.get("/health")
@@ -122,6 +129,8 @@ def test_judge_cli_end_to_end(fake_server, tmp_path):
     # 3 questions x 2 systems pointwise (+1 parse retry) + 3 x 2 orders pairwise + 4 gold + 3 x 2 injection,
     # less one: injection i1's clean answer is gold row g3 (same prompt), which the cache already holds.
     assert fake_server.requests == 6 + 1 + 6 + 4 + 6 - 1
+    # Chat judges on `transformers serve` prime the cache with each system turn (pointwise, pairwise) first.
+    assert (fake_server.primes >= 2) if fake_server.style == "chat" else fake_server.primes == 0
     assert j["pointwise"]["tuned"]["overall"]["n"] == 3 and j["pointwise"]["tuned"]["overall"]["unparsed"] == 0
     assert j["pointwise"]["base"]["overall"]["mean"] == 2
     assert j["pointwise"]["tuned"]["by_group"]["ip_routing"]["mean"] == 5
@@ -140,10 +149,10 @@ def test_judge_cli_end_to_end(fake_server, tmp_path):
     for png in report["plots"]:
         assert (run / "judge" / png).stat().st_size > 1000
 
-    # Re-run: everything comes from the cache, zero requests.
-    before = fake_server.requests
+    # Re-run: everything comes from the cache, zero requests (and no primes).
+    before = fake_server.requests, fake_server.primes
     assert main(args) == 0
-    assert fake_server.requests == before
+    assert (fake_server.requests, fake_server.primes) == before
 
 
 def test_judge_cli_bad_gold_is_one_line_error(fake_server, tmp_path, capsys):

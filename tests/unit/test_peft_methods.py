@@ -18,9 +18,11 @@ def make(method: str):
         pytest.skip("bitsandbytes 4-bit not usable on this machine")
     torch.manual_seed(0)
     base = load_model(resolve_model("tiny-gemma3"), quantize_4bit=spec.quantize_4bit)
-    cfg = build_peft_config(PeftConfig(r=4, alpha=8, dropout=0.0, num_virtual_tokens=4), method,
+    cfg = build_peft_config(PeftConfig(r=4, alpha=8, dropout=0.0, num_virtual_tokens=4, num_salient=8), method,
                             base.config.model_type, total_steps=20)
-    return get_peft_model(base, cfg)
+    model = get_peft_model(base, cfg)
+    spec.calibrate(model, iter([{"input_ids": batch(), "attention_mask": torch.ones_like(batch())}]))  # the hook
+    return model
 
 
 def batch():

@@ -9,8 +9,7 @@ PeftType -> config / tuner / prefix mapping tables. Any process that creates or 
 
 from __future__ import annotations
 
-from peft.mapping import PEFT_TYPE_TO_CONFIG_MAPPING
-from peft.utils import PeftType, register_peft_method
+from cookbook.peft_methods.peft_types import register_with_peft
 
 from .config import S2LORA_NAME, S2LORA_PEFT_TYPE_NAME, S2LoraConfig
 from .layer import Linear, S2LoraLayer
@@ -19,31 +18,9 @@ from .model import S2LoraModel
 __all__ = ["Linear", "S2LoraConfig", "S2LoraLayer", "S2LoraModel", "register"]
 
 
-def _add_peft_type_member(name: str) -> PeftType:
-    """Add ``name`` as a member of peft's ``PeftType`` enum (idempotent). Relies on CPython's Enum internals."""
-    if name in PeftType.__members__:
-        return PeftType[name]
-    member = str.__new__(PeftType, name)
-    member._name_ = name
-    member._value_ = name
-    member.__objclass__ = PeftType
-    try:
-        member.__init__(name)
-    except TypeError:
-        pass
-    PeftType._member_map_[name] = member
-    PeftType._value2member_map_[name] = member
-    PeftType._member_names_.append(name)
-    type.__setattr__(PeftType, name, member)
-    return member
-
-
 def register() -> None:
     """Register S2-LoRA with peft (idempotent; done automatically on import)."""
-    peft_type = _add_peft_type_member(S2LORA_PEFT_TYPE_NAME)
-    if PEFT_TYPE_TO_CONFIG_MAPPING.get(peft_type) is S2LoraConfig:
-        return
-    register_peft_method(name=S2LORA_NAME, config_cls=S2LoraConfig, model_cls=S2LoraModel, prefix=S2LoraModel.prefix)
+    register_with_peft(S2LORA_NAME, S2LORA_PEFT_TYPE_NAME, S2LoraConfig, S2LoraModel)
 
 
 register()

@@ -7,7 +7,6 @@ domain's output filter (Recipe.redact), which counts what it caught. Writes RUN/
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from cookbook.models.resolve import load_model, load_tokenizer, resolve_model
 from cookbook.peft_methods import PEFT_METHODS
 from cookbook.recipe import Recipe
 from cookbook.runs import finished_run, write_json
+from cookbook.tasks.answer_cache import cached_samples
 from cookbook.tasks.preference.report import write_report
 from cookbook.tasks.preference.stages import trained_stages
 from cookbook.tasks.text.answers import held_out
@@ -72,19 +72,34 @@ def filtered(recipe: Recipe, texts: list[str], examples: list) -> tuple[list[str
     return out, caught
 
 
-def answer_all(tm: TunedModel, cfg: RunConfig, recipe: Recipe, examples: list, systems: list[str]) -> dict:
-    """{system: (answers, seconds)}; "base" with every adapter disabled, a stage with its adapter active."""
+def answer_all(tm: TunedModel, cfg: RunConfig, recipe: Recipe, examples: list, systems: list[str],
+               cache_dir: Path) -> dict:
+    """{system: (answers, seconds)}; "base" with every adapter disabled, a stage with its adapter active. Each
+    system's answers are kept in `cache_dir` with the settings that drew them (a rerun or a resumed eval reuses
+    them; a retrained stage has a new adapter file time, so its answers are drawn again)."""
     questions = [e.prompt for e in examples]
     systems_prompts = [system_prompt_for(e, recipe.system_prompt) for e in examples]
+    settings = decoding_settings(cfg.eval)
     out = {}
     for name in systems:
         if name != "base":
             tm.model.set_adapter(name)
-        t0 = time.time()
-        out[name] = (generate(tm, questions, systems_prompts, use_adapter=name != "base",
-                              prefixes=[e.answer_prefix for e in examples], batch_size=cfg.eval.batch_size,
-                              desc=f"{name} answers", **decoding_settings(cfg.eval)), round(time.time() - t0, 1))
+        key = {"settings": settings, "ids": [e.id for e in examples], "prompts": questions,
+               "adapter": adapter_stamp(cache_dir.parent, name)}
+        out[name] = cached_samples(
+            cache_dir / f"{name}.json", key,
+            lambda n=name: generate(tm, questions, systems_prompts, use_adapter=n != "base",
+                                    prefixes=[e.answer_prefix for e in examples], batch_size=cfg.eval.batch_size,
+                                    desc=f"{n} answers", **decoding_settings(cfg.eval)))
     return out
+
+
+def adapter_stamp(run_dir: Path, system: str) -> str:
+    """Size and modification time of a stage's adapter weights ("" for the base model)."""
+    if system == "base":
+        return ""
+    files = sorted((run_dir / system / "adapter").rglob("adapter_model.safetensors"))
+    return ";".join(f"{f.relative_to(run_dir)}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
 
 
 def evaluate_preference(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
@@ -95,7 +110,7 @@ def evaluate_preference(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     examples = held_out(cfg, recipe)
     tm = load_stages(run_dir, stages)
     systems = ["base", *stages]
-    answers = answer_all(tm, cfg, recipe, examples, systems)
+    answers = answer_all(tm, cfg, recipe, examples, systems, run_dir / "eval" / "answers")
     report: dict = {"domain": recipe.name, "run": str(run_dir), "base_model": tm.base_model, "method": tm.method,
                     "n_examples": len(examples), "max_new_tokens": cfg.eval.max_new_tokens,
                     "repetition_penalty": cfg.eval.repetition_penalty,
@@ -126,8 +141,9 @@ def evaluate_preference(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
             for k in keys}
     shown_prompts, prompt_caught = filtered(recipe, [e.prompt for e in examples], examples)
     report["shown_prompts_filter_caught"] = prompt_caught
-    report["answers"] = [{"id": e.id, "group": e.group, "prompt": p, "reference": e.reference,
-                          **{name: shown[name][i] for name in systems},
+    # `question` / `tuned` are what a judge grades (the shown record; the final stage's answer)
+    report["answers"] = [{"id": e.id, "group": e.group, "prompt": p, "question": p, "reference": e.reference,
+                          **{name: shown[name][i] for name in systems}, "tuned": shown[systems[-1]][i],
                           **{f"{name}_{k}": per_example[name][i][k] for name in systems for k in keys}}
                          for i, (e, p) in enumerate(zip(examples, shown_prompts, strict=True))]
     report["summary"] = f"{main} " + " -> ".join(f"{name} {report['systems'][name]['overall'][main]:.4f}"

@@ -2,14 +2,16 @@
 `generate` loop, on the same model, prompts and settings, in one process, one run each -> reports/bench/<...>.json.
 
 Both draw `samples` completions per problem with the same nucleus settings, stops and token budget; what differs
-is only how the calls are made: ours puts several problems x samples rows in one `generate` call
-(`num_return_sequences`, left padding, per-row stops), the loop makes one call per sample. Problems/min is the
+is only how they are decoded: ours (cookbook/tasks/program/decode.py) prefills each prompt once, repeats its cache
+for its samples, decodes several problems x samples rows together and drops rows as they finish; the loop makes one
+transformers `generate` call per sample. Problems/min is the
 figure pass@10 evaluation time depends on; generated tokens/s is reported beside it, since the two paths draw
 different (random) completions of different lengths.
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass
@@ -59,13 +61,16 @@ def run_sampling_bench(overrides: list[str]) -> dict:
     tm = load_base(s.model)
     settings = SamplingSettings(n=s.samples, temperature=s.temperature, top_p=s.top_p,
                                 max_new_tokens=s.max_new_tokens, batch_rows=s.batch_rows, seed=s.seed)
+    load_before = os.getloadavg()
     loop, _ = _timed(lambda: sample_one_by_one(tm, examples, recipe.system_prompt, settings), tm)
     ours, _ = _timed(lambda: sample_completions(tm, examples, recipe.system_prompt, settings), tm)
     report = {"what": f"pass@{s.samples} sampling on {len(examples)} {recipe.name}/{split} problems: batched "
                       "generate vs a per-sample generate loop",
               "settings": asdict(s), "ours_batched": ours, "plain_loop": loop,
               "ratio_problems_per_min": round(ours["problems_per_min"] / loop["problems_per_min"], 2),
-              "machine": {"platform": platform.platform(), "processor": platform.processor()},
+              "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
+                          # 1-minute load average before and after: other jobs slow both sides alike
+                          "load_average": [round(load_before[0], 2), round(os.getloadavg()[0], 2)]},
               "measured": time.strftime("%Y-%m-%d %H:%M:%S")}
     out = Path(s.output) if Path(s.output).is_absolute() else repo_root() / s.output
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ settings that drew it; a rerun with the same settings and examples reuses it (an
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import asdict
@@ -16,6 +15,7 @@ from pathlib import Path
 from cookbook.config import RunConfig
 from cookbook.recipe import Recipe
 from cookbook.runs import write_json
+from cookbook.tasks.answer_cache import cached_samples
 from cookbook.tasks.program.report import write_program_report
 from cookbook.tasks.program.sampling import SamplingSettings, sample_completions
 from cookbook.tasks.text.generate import load_run
@@ -27,21 +27,6 @@ SYSTEMS = (("base", False), ("tuned", True))
 def split_examples(cfg: RunConfig, recipe: Recipe, split: str) -> list:
     examples = recipe.load_examples(cfg.data, split)
     return examples[: cfg.eval.max_samples] if cfg.eval.max_samples else examples
-
-
-def cached_samples(path: Path, key: dict, sample) -> tuple[list[list[str]], float]:
-    """The completions stored at `path` for exactly `key`, else `sample()` (timed) stored there."""
-    if path.is_file():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored.get("key") == key:
-            print(f"[cookbook] reusing {path}", file=sys.stderr)
-            return stored["samples"], stored["seconds"]
-    t0 = time.time()
-    samples = sample()
-    seconds = round(time.time() - t0, 1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json(path, {"key": key, "seconds": seconds, "samples": samples})
-    return samples, seconds
 
 
 def evaluate_split(tm, cfg: RunConfig, recipe: Recipe, split: str, settings: SamplingSettings,

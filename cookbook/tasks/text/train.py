@@ -23,6 +23,7 @@ from cookbook.tasks.text.trainer import CookbookSFTTrainer
 from cookbook.training import (
     add_method_callbacks,
     begin_run,
+    calibrate_method,
     finish_run,
     save_adaptation,
     source_notes,
@@ -83,8 +84,10 @@ def train_text(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     run = begin_run(cfg, recipe, run_dir, KIND)
     trainer, n_train, n_eval = build_trainer(cfg, recipe, run_dir, run.method, run.resolved)
     add_method_callbacks(trainer, run)
+    calibration = calibrate_method(cfg, trainer, run)
     metrics = start_metrics(cfg, run_dir, trainer, run.resolved, run.method, run.reason, n_train, n_eval,
                             run.previous)
+    metrics.update(calibration)
     metrics = train_and_measure(cfg, trainer, run, n_eval, metrics)
     if is_main_process():
         metrics.update(save_adaptation(trainer, run, run_dir / "adapter"))
