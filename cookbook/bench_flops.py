@@ -71,7 +71,13 @@ def dataset_tokens(dataset, rows: int) -> tuple[list[int], int]:
     rows = min(rows, len(dataset))
     part = dataset.select(range(rows))
     lengths = [len(ids) for ids in part["input_ids"]]
-    supervised = sum(sum(m) for m in part["completion_mask"]) if "completion_mask" in part.column_names else 0
+    # Our trainer tokenizes to `labels` (-100 on the prompt); TRL's own SFT tokenization to `completion_mask`.
+    if "labels" in part.column_names:
+        supervised = sum(sum(1 for t in labels if t != -100) for labels in part["labels"])
+    elif "completion_mask" in part.column_names:
+        supervised = sum(sum(m) for m in part["completion_mask"])
+    else:
+        raise ValueError(f"dataset_tokens: no labels or completion_mask column in {part.column_names}")
     return lengths, supervised
 
 
