@@ -102,8 +102,12 @@ def cmd_compare(args) -> int:
     cfg = recipe.load_config(args.config, args.overrides)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
-        if not PEFT_METHODS.get(m).supports(task.method_kind):  # unknown names fail here, before anything trains
+        spec = PEFT_METHODS.get(m)  # unknown names fail here, before anything trains
+        if not spec.supports(task.method_kind):
             raise CookbookError(f"compare: method '{m}' does not support {task.method_kind} training")
+        ok, why = spec.available()
+        if not ok:
+            raise CookbookError(f"compare: method '{m}' is not usable here ({why}); leave it out of --methods")
     out = Path(args.output or f"runs/{recipe.name}/compare")
     task.compare(cfg, recipe, args.config, methods, out, args.overrides)
     print(f"[cookbook] comparison: {out / 'report.md'}", file=sys.stderr)
