@@ -17,6 +17,16 @@ from cookbook.sandbox.cli import add_parser as add_sandbox_parser
 from cookbook.tasks import get_task, load_tasks
 
 
+def method_task_kinds(method) -> list[str]:
+    """The kinds a method trains in: its own, each followed by the kinds that train as it (a text method also
+    trains the program and preference kinds)."""
+    tasks = load_tasks()
+    kinds = []
+    for own in method.task_kinds:
+        kinds += [own, *(k for k in tasks.names() if get_task(k).trains_as == own)]
+    return kinds
+
+
 def cmd_ls(args) -> int:
     from cookbook.models import describe_sources
     from cookbook.peft_methods import PEFT_METHODS
@@ -29,10 +39,11 @@ def cmd_ls(args) -> int:
     print("task kinds (cookbook/tasks/<kind>/):")
     for name in load_tasks().names():
         print(f"  {name:16s} {get_task(name).description}")
-    print("methods [task kinds they support]:")
+    print("methods [task kinds they train in] (cookbook/peft_methods/):")
+    width = max(map(len, PEFT_METHODS.names()))
     for name in PEFT_METHODS.names():
         m = PEFT_METHODS.get(name)
-        print(f"  {name:16s} [{', '.join(m.task_kinds)}] {m.description}")
+        print(f"  {name:{width}s} [{', '.join(method_task_kinds(m))}] {m.description}")
     print("model sources (offline; also any local HF folder or hub id):")
     for line in describe_sources():
         print(f"  {line}")
@@ -102,8 +113,12 @@ def cmd_compare(args) -> int:
     cfg = recipe.load_config(args.config, args.overrides)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
-        if not PEFT_METHODS.get(m).supports(task.method_kind):  # unknown names fail here, before anything trains
+        spec = PEFT_METHODS.get(m)  # unknown names fail here, before anything trains
+        if not spec.supports(task.method_kind):
             raise CookbookError(f"compare: method '{m}' does not support {task.method_kind} training")
+        ok, why = spec.available()
+        if not ok:
+            raise CookbookError(f"compare: method '{m}' is not usable here ({why}); leave it out of --methods")
     out = Path(args.output or f"runs/{recipe.name}/compare")
     task.compare(cfg, recipe, args.config, methods, out, args.overrides)
     print(f"[cookbook] comparison: {out / 'report.md'}", file=sys.stderr)

@@ -50,3 +50,46 @@ def loss_curve(path: Path, log_history: list[dict]) -> bool:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The points no other point beats: fewer or equal parameters and a higher score."""
+    front, best = [], float("-inf")
+    for x, y in sorted(points, key=lambda p: (p[0], -p[1])):
+        if y > best:
+            front.append((x, y))
+            best = y
+    return front
+
+
+def quality_vs_params(path: Path, series: dict[str, list[dict]], ylabel: str, title: str,
+                      xlabel: str = "trainable parameters (log; untuned systems plotted at 1)") -> None:
+    """A score against trainable parameters (log x), one colour per series (a base model), each point labelled with
+    its system, a vertical bar where it has an `interval`, and each series' Pareto frontier (higher is better)
+    dashed. A point: {"system", "params", "score", "interval": [lo, hi] or absent}."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for i, (label, points) in enumerate(series.items()):
+        color = f"C{i}"
+        xy = [(max(p["params"], 1), p["score"]) for p in points]
+        for p, (x, y) in zip(points, xy, strict=True):
+            lo_hi = p.get("interval")
+            if lo_hi:
+                ax.errorbar([x], [y], yerr=[[y - lo_hi[0]], [lo_hi[1] - y]], color=color, capsize=3, lw=0.8)
+            ax.scatter([x], [y], color=color, s=36)
+            ax.annotate(p["system"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        front = pareto_front(xy)
+        ax.plot([p[0] for p in front], [p[1] for p in front], color=color, linestyle="--",
+                label=f"{label} (frontier)")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -93,6 +93,7 @@ def _load(base, folder) -> AdaptedModel:
 
 
 # Text models without biases (Gemma, Llama, Qwen's MLP) leave BitFit little to train, so it is offered for ASR.
-register(PeftMethod("bitfit", "BitFit: train only the bias terms (models with biases)", None, ("asr",),
+register(PeftMethod("bitfit", "BitFit (Ben Zaken et al. 2021, arXiv:2106.10199): train only the bias terms (models "
+                    "with biases)", None, ("asr",),
                     attach=_attach, save=lambda model, folder, base_model: save_bitfit(model, folder, base_model),
                     load=_load))

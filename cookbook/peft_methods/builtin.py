@@ -136,23 +136,29 @@ def _bnb_4bit() -> tuple[bool, str]:
 
 
 TEXT, ASR, DIFFUSION, AUDIO_LM = "text", "asr", "diffusion", "audio_lm"
-register(PeftMethod("lora", "LoRA on the architecture's linear projections", _lora, (TEXT, ASR, DIFFUSION, AUDIO_LM)))
-register(PeftMethod("qlora", "LoRA on every linear projection of a 4-bit NF4 base (double quantization, "
-                    "bitsandbytes)", _lora, (TEXT,), quantize_4bit=True, available=_bnb_4bit))
-register(PeftMethod("dora", "weight-decomposed LoRA (magnitude + direction)", _dora, (TEXT, ASR, DIFFUSION, AUDIO_LM)))
-register(PeftMethod("ia3", "(IA)3: learned rescaling of keys, values and FFN inputs", _ia3, (TEXT, ASR)))
-register(PeftMethod("prompt_tuning", "trainable soft-prompt embeddings", _prompt_tuning, (TEXT,)))
-register(PeftMethod("s2lora", "sparsely shared LoRA: A and B shared per shape group, a sparse (L1) "
-                    "rank-coefficient vector per layer", _s2lora, (TEXT, ASR), penalty=_s2lora_penalty,
-                    summary=_s2lora_summary))
-register(PeftMethod("adalora", "LoRA with an SVD-style adaptive rank budget", _adalora, (TEXT, ASR),
-                    callbacks=_adalora_callbacks, summary=_adalora_summary))
+register(PeftMethod("lora", "LoRA (Hu et al. 2021, arXiv:2106.09685): a trainable low-rank update of each of the "
+                    "architecture's linear projections", _lora, (TEXT, ASR, DIFFUSION, AUDIO_LM)))
+register(PeftMethod("qlora", "QLoRA (Dettmers et al. 2023, arXiv:2305.14314): LoRA on every linear projection of a "
+                    "4-bit NF4 base (double quantization, bitsandbytes)", _lora, (TEXT,), quantize_4bit=True,
+                    available=_bnb_4bit))
+register(PeftMethod("dora", "DoRA (Liu et al. 2024, arXiv:2402.09353): weight-decomposed LoRA (magnitude + "
+                    "direction)", _dora, (TEXT, ASR, DIFFUSION, AUDIO_LM)))
+register(PeftMethod("ia3", "(IA)3 (Liu et al. 2022, arXiv:2205.05638): learned rescaling of keys, values and FFN "
+                    "inputs", _ia3, (TEXT, ASR)))
+register(PeftMethod("prompt_tuning", "prompt tuning (Lester et al. 2021, arXiv:2104.08691): trainable soft-prompt "
+                    "embeddings", _prompt_tuning, (TEXT,)))
+register(PeftMethod("s2lora", "S2-LoRA (Liu et al. 2023, arXiv:2309.11756): sparsely shared LoRA, A and B shared per "
+                    "shape group, a sparse (L1) rank-coefficient vector per layer", _s2lora, (TEXT, ASR),
+                    penalty=_s2lora_penalty, summary=_s2lora_summary))
+register(PeftMethod("adalora", "AdaLoRA (Zhang et al. 2023, arXiv:2303.10512): LoRA with an SVD-style adaptive rank "
+                    "budget", _adalora, (TEXT, ASR), callbacks=_adalora_callbacks, summary=_adalora_summary))
 
-register(PeftMethod("lokr", "LoKr: the update as a Kronecker product of small factors (peft)", _lokr, (DIFFUSION,)))
-register(PeftMethod("loha", "LoHa: the update as a Hadamard product of two low-rank products (peft)", _loha,
-                    (DIFFUSION,)))
-register(PeftMethod("nera", "NeRA: a B-spline (KAN) down-projection to rank r and a linear read-out; nonlinear, "
-                    "not mergeable", _nera, (DIFFUSION,)))
+register(PeftMethod("lokr", "LoKr (LyCORIS, Yeh et al. 2023, arXiv:2309.14859): the update as a Kronecker product of "
+                    "small factors (peft)", _lokr, (DIFFUSION,)))
+register(PeftMethod("loha", "LoHa (FedPara, Hyeon-Woo et al. 2021, arXiv:2108.06098): the update as a Hadamard "
+                    "product of two low-rank products (peft)", _loha, (DIFFUSION,)))
+register(PeftMethod("nera", "NeRA (Deshmukh et al. 2024, arXiv:2411.13901): a B-spline (KAN) down-projection to rank "
+                    "r and a linear read-out; nonlinear, not mergeable", _nera, (DIFFUSION,)))
 
 
 def build_peft_config(cfg: PeftConfig, method: str, model_type: str, total_steps: int):

@@ -81,6 +81,10 @@ class PeftMethod:
     # forwards a few batches and keeps its choice in the adapter's saved state, so a reload needs no data. The
     # batches are lazy: a method that does not iterate them costs nothing.
     calibrate: Callable = _no_calibration
+    # (AdaptedModel.model) -> (a plain model computing the same function, {sizes, what it removed}),
+    # for a method whose adaptation makes the model smaller (APT: merged, pruned FFN neurons dropped); comparisons
+    # measure its size and generation speed. It may change the model it is given. None = nothing to export.
+    export: Callable | None = None
 
     def attach_to(self, model, cfg, model_type: str, total_steps: int):
         return self.attach(self, model, cfg, model_type, total_steps)

@@ -56,6 +56,12 @@ def _apt_summary(model) -> dict:
     return {"apt": model.base_model.apt_summary()}
 
 
+def _apt_export(model):
+    from cookbook.peft_methods.apt.export import export_pruned
+
+    return export_pruned(model)
+
+
 def _calibrate(model, batches) -> dict:
     """The tuner's calibration pass (model: the unwrapped PeftModel) over the batches the trainer gives it."""
     return model.base_model.calibrate(batches)
@@ -69,4 +75,4 @@ register(PeftMethod("sct", "SCT (Zhao et al. 2023, arXiv:2309.08513): a zero-ini
                     "output channels (by activation norm) of o_proj/down_proj", _sct, (TEXT,), calibrate=_calibrate))
 register(PeftMethod("apt", "APT (Zhao et al. 2024, arXiv:2401.12200): LoRA with rank and head/neuron masks; "
                     "prunes the least salient heads and FFN neurons and grows the most salient ranks while training",
-                    _apt, (TEXT,), callbacks=_apt_callbacks, summary=_apt_summary))
+                    _apt, (TEXT,), callbacks=_apt_callbacks, summary=_apt_summary, export=_apt_export))

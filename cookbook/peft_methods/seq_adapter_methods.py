@@ -37,9 +37,9 @@ def _load(base, folder):
     return _peft_load(base, folder)
 
 
-register(PeftMethod("conv_adapter", "causal depthwise-conv bottleneck adapter after decoder layers (zero-init "
-                    "residual; peft.adapter_size small/medium/large by parameter count)", _builder("conv"),
-                    (AUDIO_LM,), load=_load))
-register(PeftMethod("transformer_adapter", "causal self-attention bottleneck adapter after decoder layers "
-                    "(zero-init residual; peft.adapter_size small/medium/large by parameter count)",
-                    _builder("transformer"), (AUDIO_LM,), load=_load))
+register(PeftMethod("conv_adapter", "convolutional adapter (Mehta et al. 2025, arXiv:2506.21298): a causal "
+                    "depthwise-conv bottleneck after decoder layers (zero-init residual; peft.adapter_size "
+                    "small/medium/large by parameter count)", _builder("conv"), (AUDIO_LM,), load=_load))
+register(PeftMethod("transformer_adapter", "transformer adapter (Mehta et al. 2025, arXiv:2506.21298): a causal "
+                    "self-attention bottleneck after decoder layers (zero-init residual; peft.adapter_size "
+                    "small/medium/large by parameter count)", _builder("transformer"), (AUDIO_LM,), load=_load))

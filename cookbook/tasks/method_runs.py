@@ -1,14 +1,22 @@
 """What every kind's `compare` shares: one training run per method, each in its own process (so its time and peak
-memory are its own), reused when a finished run is already there (a comparison resumes where it stopped)."""
+memory are its own), reused when a finished run is already there (a comparison resumes where it stopped); the
+training columns every comparison row starts from; and the committed results, reports/<domain>/compare_<base
+model>.json, from which the domain's compare.md is rebuilt over every base model compared so far."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from cookbook.errors import CookbookError
-from cookbook.runs import read_json
+from cookbook.paths import reports_dir
+from cookbook.runs import read_json, write_json
+
+# metrics.json keys (cookbook/runs.py) a comparison row carries for each trained method
+RUN_COLUMNS = ("trainable_params", "total_params", "train_runtime_s", "peak_rss_mb", "train_tokens_per_s", "steps",
+               "train_loss_last", "eval_loss")
 
 
 def train_method_run(domain: str, config: str, method: str, run_dir: Path, overrides: list[str]) -> None:
@@ -20,3 +28,42 @@ def train_method_run(domain: str, config: str, method: str, run_dir: Path, overr
     print(f"[cookbook] {method}: {' '.join(cmd[2:])}", file=sys.stderr, flush=True)
     if subprocess.run(cmd).returncode != 0:
         raise CookbookError(f"training {method} failed (see above); fix it and re-run: finished methods are kept")
+
+
+def run_columns(run_dir: Path) -> dict:
+    """The finished run's training measurements, as its metrics.json has them (None where it has not)."""
+    metrics = read_json(Path(run_dir) / "metrics.json")
+    return {key: metrics.get(key) for key in RUN_COLUMNS}
+
+
+def publish(report: dict, write_domain_report: Callable[[Path, list[dict]], None]) -> Path:
+    """reports/<domain>/compare_<base model>.json, then `write_domain_report(folder, every compare_*.json there)`;
+    returns the folder."""
+    folder = reports_dir() / report["domain"]
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / f"compare_{Path(report['base_model']).name}.json", report)
+    write_domain_report(folder, [read_json(p) for p in sorted(folder.glob("compare_*.json"))])
+    return folder
+
+
+def cell(v) -> str:
+    """A comparison table's cell: scores to 4 decimals, seconds and megabytes to 1, counts with separators."""
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.4f}" if abs(v) <= 1 else f"{v:,.1f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+RUN_HEAD = ("system", "trainable params", "train s", "peak RSS MB")
+
+
+def one_decimal(v) -> str:
+    """Seconds and megabytes."""
+    return "-" if v is None else f"{v:,.1f}"
+
+
+def run_cells(row: dict) -> list[str]:
+    """The cells under RUN_HEAD for one comparison row (untuned systems have no training columns)."""
+    return [row["system"], cell(row["trainable_params"]), one_decimal(row.get("train_runtime_s")),
+            one_decimal(row.get("peak_rss_mb"))]

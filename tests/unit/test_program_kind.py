@@ -119,7 +119,7 @@ def test_sampling_bench_writes_both_paths(tmp_path):
 
 
 def test_pareto_front_keeps_only_points_nothing_beats_with_fewer_parameters():
-    from cookbook.tasks.program.compare_report import pareto_front
+    from cookbook.plots import pareto_front
 
     points = [(1, 0.30), (1, 0.25), (500, 0.28), (1000, 0.40), (2000, 0.35), (4000, 0.45)]
     assert pareto_front(points) == [(1, 0.30), (1000, 0.40), (4000, 0.45)]

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from cookbook.discovery import load_domains
@@ -30,6 +32,23 @@ def test_cookbook_ls_lists_everything():
     assert proc.returncode == 0, proc.stderr
     for name in ("telecom", "qlora", "prompt_tuning", "gemma-3-270m", "tiny-gemma3"):
         assert name in proc.stdout
+
+
+def test_cookbook_ls_shows_each_method_with_the_task_kinds_it_trains_in_and_its_paper():
+    from cookbook.tasks import get_task, load_tasks
+
+    out = run_cli("ls").stdout
+    section = out[out.index("methods ["):out.index("model sources")].splitlines()[1:]
+    lines = {line.split()[0]: line for line in section}
+    assert set(lines) == set(PEFT_METHODS.names())
+    for name, line in lines.items():
+        method = PEFT_METHODS.get(name)
+        shown = re.search(r"\[([^\]]*)\]", line).group(1).split(", ")
+        # the same rule training and `compare` apply: a kind that trains as another takes that kind's methods
+        assert set(shown) == {k for k in load_tasks().names() if method.supports(get_task(k).method_kind)}, name
+        assert re.search(r"\((?:[^()]*, )?[A-Z][\w-]+(?: [\w-]+)* et al\. (?:19|20)\d\d, arXiv:\d{4}\.\d{4,5}\)",
+                         line), f"{name}: no paper (authors, year, arXiv id) in its description"
+    assert "program" in lines["lora"] and "preference" in lines["gift_sw"] and "text" not in lines["bitfit"]
 
 
 def test_unknown_domain_lists_valid_names():

@@ -37,3 +37,20 @@ def shrink_ffn(model: nn.Module) -> dict:
         if hasattr(module, "intermediate_size"):
             module.intermediate_size = keep.numel()
     return {"ffn_neurons_kept": kept, "ffn_neurons_before": total}
+
+
+def param_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@torch.no_grad()
+def export_pruned(peft_model) -> tuple[nn.Module, dict]:
+    """The APT adapter merged into its base (pruned heads and neurons become zero input columns, see
+    AptLayer.delta_for), then the pruned FFN neurons dropped: (plain model, sizes and units kept). Consumes
+    `peft_model`."""
+    units = peft_model.base_model.apt_summary()["units"]
+    plain = peft_model.merge_and_unload()
+    before = param_count(plain)
+    counts = shrink_ffn(plain)
+    return plain, {"params_before": before, "params_after": param_count(plain), **counts,
+                   "heads_kept": units["heads"]["kept"], "heads_before": units["heads"]["total"]}

@@ -13,7 +13,7 @@ from cookbook.runs import read_json, write_json
 from cookbook.tasks.asr.evaluate import transcribe_split
 from cookbook.tasks.asr.inference import base_only, load_asr_run
 from cookbook.tasks.asr.metrics import score_split
-from cookbook.tasks.method_runs import train_method_run
+from cookbook.tasks.method_runs import run_columns, train_method_run
 
 
 def _transcripts(cache: Path, make) -> dict:
@@ -53,11 +53,7 @@ def compare_methods(cfg: RunConfig, recipe: Recipe, config_name: str, methods: l
         metrics = read_json(run_dir / "metrics.json")
         got = _transcripts(run_dir / "compare_transcripts.json",
                            lambda rd=run_dir, m=method: _evaluate(load_asr_run(rd), cfg, recipe, splits, True, m))
-        rows.append({"system": method, "trainable_params": metrics["trainable_params"],
-                     "total_params": metrics["total_params"], "train_runtime_s": metrics["train_runtime_s"],
-                     "peak_rss_mb": metrics["peak_rss_mb"], "steps": metrics["steps"],
-                     "train_loss_last": metrics["train_loss_last"], "eval_loss": metrics["eval_loss"],
-                     **_wer_columns(got, splits)})
+        rows.append({"system": method, **run_columns(run_dir), **_wer_columns(got, splits)})
         if "rank_distribution" in metrics:
             ranks[method] = metrics["rank_distribution"]
     report = {"domain": recipe.name, "config": config_name, "overrides": overrides, "base_model": cfg.model.source,

@@ -9,10 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from cookbook.config import RunConfig
 from cookbook.errors import CookbookError
+from cookbook.intervals import paired_interval
 from cookbook.models.prompt_format import prompt_format
 from cookbook.models.resolve import load_model, load_tokenizer, resolve_model
 from cookbook.peft_methods import PEFT_METHODS
@@ -27,7 +26,6 @@ from cookbook.tasks.text.generate import TunedModel, decoding_settings, generate
 from cookbook.tasks.text.report import metric_keys, primary_metric
 
 SHOWN = 3  # answers written into report.md (all of them are in report.json)
-BOOTSTRAP = 1000
 
 
 def load_stages(run_dir: Path, stages: list[str]) -> TunedModel:
@@ -47,16 +45,6 @@ def load_stages(run_dir: Path, stages: list[str]) -> TunedModel:
     tokenizer = load_tokenizer(resolved)
     return TunedModel(model, tokenizer, metrics["base_model"], spec.name, model.disable_adapter,
                       prompt_format(tokenizer))
-
-
-def paired_interval(a: list[float], b: list[float], seed: int = 0) -> list[float]:
-    """Percentile 95% interval of mean(b - a), resampling examples with replacement (seeded)."""
-    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
-    if not len(d):
-        return [0.0, 0.0]
-    means = d[np.random.default_rng(seed).integers(0, len(d), size=(BOOTSTRAP, len(d)))].mean(axis=1)
-    lo, hi = np.percentile(means, [2.5, 97.5])
-    return [float(lo), float(hi)]
 
 
 def filtered(recipe: Recipe, texts: list[str], examples: list) -> tuple[list[str], dict[str, int]]:

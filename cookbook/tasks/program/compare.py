@@ -15,10 +15,9 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from cookbook.config import RunConfig
-from cookbook.paths import reports_dir
 from cookbook.recipe import Recipe
-from cookbook.runs import read_json, write_json
-from cookbook.tasks.method_runs import train_method_run
+from cookbook.runs import write_json
+from cookbook.tasks.method_runs import publish, run_columns, train_method_run
 from cookbook.tasks.program.compare_report import write_domain_report, write_run_report
 from cookbook.tasks.program.evaluate import cached_samples, split_examples
 from cookbook.tasks.program.sampling import SamplingSettings, sample_completions
@@ -71,10 +70,7 @@ def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: 
     del base
     for method in methods:
         run_dir = out_dir / method
-        m = read_json(run_dir / "metrics.json")
-        rows.append({"system": method, "trainable_params": m["trainable_params"], "total_params": m["total_params"],
-                     "train_runtime_s": m["train_runtime_s"], "peak_rss_mb": m["peak_rss_mb"], "steps": m["steps"],
-                     "eval_loss": m.get("eval_loss"),
+        rows.append({"system": method, **run_columns(run_dir),
                      "splits": score_system(load_run(run_dir), cfg, recipe, splits, settings, True,
                                             run_dir / "compare")})
     metrics = {s: metric_keys(rows[0]["splits"][s]["overall"]) for s in splits}
@@ -84,8 +80,5 @@ def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: 
               "primary_metric": recipe.primary_metric, "rows": rows, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
     write_json(out_dir / "report.json", report)
     write_run_report(out_dir, report)
-    results = reports_dir() / recipe.name
-    results.mkdir(parents=True, exist_ok=True)
-    write_json(results / f"compare_{Path(cfg.model.source).name}.json", report)
-    write_domain_report(results)
+    publish(report, write_domain_report)
     return report

@@ -5,16 +5,10 @@ parameters) drawn per base model."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-
-def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.4f}" if abs(v) <= 1 else f"{v:,.1f}"  # scores, else seconds and megabytes
-    return f"{v:,}" if isinstance(v, int) else str(v)
+from cookbook.plots import quality_vs_params
+from cookbook.tasks.method_runs import RUN_HEAD, cell, run_cells
 
 
 def plotted_metric(report: dict, split: str) -> str:
@@ -24,12 +18,11 @@ def plotted_metric(report: dict, split: str) -> str:
 
 def table(report: dict) -> list[str]:
     cols = [(s, k) for s in report["splits"] for k in report["metrics"][s]]
-    lines = ["| system | trainable params | train s | peak RSS MB | " +
-             " | ".join(f"{s}: {k}" for s, k in cols) + " |", "|---|---|---|---|" + "---|" * len(cols)]
+    head = [*RUN_HEAD, *(f"{s}: {k}" for s, k in cols)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in report["rows"]:
         scores = [row["splits"][s]["overall"].get(k) if s in row["splits"] else None for s, k in cols]
-        lines.append(f"| {row['system']} | {_fmt(row['trainable_params'])} | {_fmt(row.get('train_runtime_s'))} | "
-                     f"{_fmt(row.get('peak_rss_mb'))} | " + " | ".join(map(_fmt, scores)) + " |")
+        lines.append("| " + " | ".join([*run_cells(row), *map(cell, scores)]) + " |")
     return lines
 
 
@@ -48,50 +41,17 @@ def write_run_report(out_dir: Path, report: dict) -> None:
     (out_dir / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
 
-def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The points no other point beats: fewer or equal parameters and a higher score."""
-    front, best = [], float("-inf")
-    for x, y in sorted(points, key=lambda p: (p[0], -p[1])):
-        if y > best:
-            front.append((x, y))
-            best = y
-    return front
-
-
 def plot_pareto(path: Path, reports: list[dict], split: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
     metric = plotted_metric(reports[0], split)
-    for i, report in enumerate(reports):
-        color = f"C{i}"
-        points = []
-        for row in report["rows"]:
-            if split not in row["splits"]:
-                continue
-            x, y = max(row["trainable_params"], 1), row["splits"][split]["overall"][metric]
-            points.append((x, y))
-            ax.scatter([x], [y], color=color, s=36)
-            ax.annotate(row["system"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
-        front = pareto_front(points)
-        ax.plot([p[0] for p in front], [p[1] for p in front], color=color, linestyle="--",
-                label=f"{report['base_model']} (frontier)")
-    ax.set_xscale("log")
-    ax.set_xlabel("trainable parameters (log; base model and ICL plotted at 1)")
-    ax.set_ylabel(metric)
-    ax.set_title(f"{reports[0]['domain']} / {split}: {metric} vs trainable parameters")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    series = {r["base_model"]: [{"system": row["system"], "params": row["trainable_params"],
+                                 "score": row["splits"][split]["overall"][metric]}
+                                for row in r["rows"] if split in row["splits"]] for r in reports}
+    quality_vs_params(path, series, metric, f"{reports[0]['domain']} / {split}: {metric} vs trainable parameters",
+                      xlabel="trainable parameters (log; base model and ICL plotted at 1)")
 
 
-def write_domain_report(folder: Path) -> None:
-    """reports/<domain>/compare.md (+ one Pareto plot per split) from every compare_*.json in `folder`."""
-    reports = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("compare_*.json"))]
+def write_domain_report(folder: Path, reports: list[dict]) -> None:
+    """reports/<domain>/compare.md (+ one Pareto plot per split) from its comparisons, one per base model."""
     if not reports:
         return
     domain = reports[0]["domain"]
