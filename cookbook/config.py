@@ -51,7 +51,12 @@ class PeftConfig:
     dropout: float = 0.05
     target_modules: list[str] = field(default_factory=list)  # empty = the architecture's defaults
     num_virtual_tokens: int = 20  # prompt tuning only
-    l1_weight: float = 1e-3  # s2lora only: weight of the L1 penalty on the rank coefficients
+    # s2lora only: weight of the L1 term on the rank coefficients; how it is applied (proximal: a soft threshold of
+    # lr * l1_weight after each optimizer step, exact zeros; penalty: added to the loss); the coefficients' own
+    # learning rate (0 = train.lr). See cookbook/peft_methods/s2lora/config.py for why proximal.
+    l1_weight: float = 1e-3
+    s2lora_sparsity: str = choice("proximal", "proximal", "penalty")
+    s2lora_coef_lr: float = 0.0
     # nera only: B-spline grid intervals, spline order, span of the grid, knot init, whether knots are trained
     nera_grid_size: int = 5
     nera_spline_order: int = 3

@@ -128,8 +128,18 @@ def source_notes(resolved: ResolvedModel) -> list[str]:
 
 
 def add_method_callbacks(trainer, run: RunStart) -> None:
+    """The method's training hooks on a built trainer: its callbacks, and its own optimizer parameter groups (read
+    when the trainer creates its optimizer, so the trainer must mix in MethodParamGroups)."""
+    from cookbook.method_optimizer import MethodParamGroups
+
     for callback in run.spec.callbacks(trainer.model):
         trainer.add_callback(callback)
+    if not isinstance(trainer, MethodParamGroups):
+        if run.spec.param_groups(trainer.model):
+            raise TypeError(f"{type(trainer).__name__} must mix in cookbook.method_optimizer.MethodParamGroups: "
+                            f"method '{run.method}' trains some parameters in optimizer groups of their own")
+        return
+    trainer.method_param_groups = run.spec.param_groups
 
 
 def save_adaptation(trainer, run: RunStart, folder: Path) -> dict:

@@ -1,5 +1,6 @@
 """peft's own methods (lora, qlora, dora, ia3, prompt_tuning, adalora) and our S2-LoRA, registered with the
-hooks that carry their behaviour (AdaLoRA's budget callback, S2-LoRA's L1 penalty, QLoRA's 4-bit base)."""
+hooks that carry their behaviour (AdaLoRA's budget callback, S2-LoRA's coefficient optimizer group and proximal L1
+step, QLoRA's 4-bit base)."""
 
 from __future__ import annotations
 
@@ -79,8 +80,8 @@ def _s2lora(cfg, model_type, total_steps):
     from cookbook.peft_methods.s2lora import S2LoraConfig
 
     return S2LoraConfig(task_type=task_type_for(model_type), r=cfg.r, lora_alpha=cfg.alpha,
-                        s2lora_dropout=cfg.dropout, l1_weight=cfg.l1_weight,
-                        target_modules=target_modules_for(cfg, model_type))
+                        s2lora_dropout=cfg.dropout, l1_weight=cfg.l1_weight, sparsity=cfg.s2lora_sparsity,
+                        coef_lr=cfg.s2lora_coef_lr or None, target_modules=target_modules_for(cfg, model_type))
 
 
 def _lokr(cfg, model_type, total_steps):
@@ -119,8 +120,22 @@ def _adalora_summary(model) -> dict:
 
 
 def _s2lora_penalty(model):
-    """S2-LoRA's L1 on its rank coefficients (model: the unwrapped PeftModel, not a DDP wrapper)."""
-    return model.base_model.s2lora_l1_penalty() if model.training else 0.0
+    """S2-LoRA's L1 on its rank coefficients in the loss, for sparsity="penalty" (model: the unwrapped PeftModel, not
+    a DDP wrapper); "proximal" applies it as a soft threshold after each step instead (_s2lora_callbacks)."""
+    if not model.training or model.peft_config[model.active_adapter].sparsity != "penalty":
+        return 0.0
+    return model.base_model.s2lora_l1_penalty()
+
+
+def _s2lora_param_groups(model) -> list:
+    """The rank coefficients in a group of their own: coef_lr, no weight decay, tagged for the proximal step."""
+    return model.base_model.s2lora_param_groups()
+
+
+def _s2lora_callbacks(model) -> list:
+    from cookbook.peft_methods.callbacks import S2LoraProximalCallback
+
+    return [S2LoraProximalCallback(model)]
 
 
 def _s2lora_summary(model) -> dict:
@@ -148,8 +163,9 @@ register(PeftMethod("ia3", "(IA)3 (Liu et al. 2022, arXiv:2205.05638): learned r
 register(PeftMethod("prompt_tuning", "prompt tuning (Lester et al. 2021, arXiv:2104.08691): trainable soft-prompt "
                     "embeddings", _prompt_tuning, (TEXT,)))
 register(PeftMethod("s2lora", "S2-LoRA (Liu et al. 2023, arXiv:2309.11756): sparsely shared LoRA, A and B shared per "
-                    "shape group, a sparse (L1) rank-coefficient vector per layer", _s2lora, (TEXT, ASR),
-                    penalty=_s2lora_penalty, summary=_s2lora_summary))
+                    "shape group, a sparse (L1, proximal) rank-coefficient vector per layer", _s2lora, (TEXT, ASR),
+                    penalty=_s2lora_penalty, summary=_s2lora_summary, param_groups=_s2lora_param_groups,
+                    callbacks=_s2lora_callbacks))
 register(PeftMethod("adalora", "AdaLoRA (Zhang et al. 2023, arXiv:2303.10512): LoRA with an SVD-style adaptive rank "
                     "budget", _adalora, (TEXT, ASR), callbacks=_adalora_callbacks, summary=_adalora_summary))
 

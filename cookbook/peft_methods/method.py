@@ -51,6 +51,10 @@ def _no_summary(model) -> dict:
     return {}
 
 
+def _no_param_groups(model) -> list:
+    return []
+
+
 def _no_calibration(model, batches) -> dict:
     return {}
 
@@ -75,6 +79,13 @@ class PeftMethod:
     penalty: Callable = _no_penalty  # (trainable model) -> a loss term added while training, or 0.0
     summary: Callable = _no_summary  # (trained model) -> extra metrics.json keys (e.g. rank_distribution)
     available: Callable = _always_available  # () -> (usable here?, why) e.g. 4-bit kernels present
+    # (trainable model) -> optimizer parameter groups [{"params": [...], **options}] for the parameters that need
+    # options of their own (S2-LoRA's rank coefficients: their own learning rate, no weight decay, a tag its
+    # post-step callback reads). The other trainable parameters keep the trainer's groups; an option left out takes
+    # the optimizer's default, and every group follows the run's learning-rate schedule. Every trainer's optimizer
+    # takes them (cookbook.method_optimizer.MethodParamGroups); work after each optimizer step goes in `callbacks`
+    # (on_optimizer_step, which receives the optimizer).
+    param_groups: Callable = _no_param_groups
     # (trainable model, iterable of training batches) -> extra metrics.json keys. Called once per fresh run, after
     # attach and before the first step, by the trainers that attach a new adapter (text SFT, so also the preference
     # kind's SFT stage; its DPO stage continues that adapter). A method that picks where to tune (GIFT-SW, SCT)

@@ -1,8 +1,10 @@
 """Per-layer rank summaries of a trained adapter, for the rank-distribution plots of the ASR comparison.
 
-S2-LoRA: each adapted layer's rank-coefficient magnitudes |c| (the L1 penalty pushes them down; a layer "uses" the
-ranks whose |c| stays above a threshold). AdaLoRA: the final rank allocation (non-zero singular values lora_E left
-after its budget schedule masked the rest).
+S2-LoRA: each adapted layer's rank-coefficient magnitudes |c|; a layer uses the ranks whose c is not exactly 0
+(the proximal L1 step sets the others to 0, so a pruned export could drop them), and for reference the count
+above 10% of the initial value; plus, when the proximal step ran, the number of zero coefficients after each step
+(when the distribution settled). AdaLoRA: the final rank allocation (non-zero singular values lora_E left after
+its budget schedule masked the rest).
 """
 
 from __future__ import annotations
@@ -13,14 +15,21 @@ USED_FRACTION = 0.1  # S2-LoRA: a coefficient counts as used if |c| > 10% of its
 def s2lora_ranks(peft_model, adapter: str = "default") -> dict:
     from cookbook.peft_methods.s2lora import S2LoraLayer
 
-    c_init = float(peft_model.peft_config[adapter].c_init) or 1.0
+    cfg = peft_model.peft_config[adapter]
+    c_init = float(cfg.c_init) or 1.0
     layers = {}
     for name, module in peft_model.named_modules():
         if isinstance(module, S2LoraLayer) and adapter in module.s2lora_c:
             mags = module.s2lora_c[adapter].detach().abs().float()
-            layers[_short(name)] = {"abs_c": [round(float(v), 5) for v in mags],
-                                    "used": int((mags > USED_FRACTION * c_init).sum())}
-    return {"method": "s2lora", "threshold": f"|c| > {USED_FRACTION} x c_init ({c_init})", "layers": layers}
+            layers[_short(name)] = {"abs_c": [round(float(v), 5) for v in mags], "used": int((mags > 0).sum()),
+                                    "above_10pct": int((mags > USED_FRACTION * c_init).sum())}
+    out = {"method": "s2lora", "threshold": f"c != 0 (of r={cfg.r}; {cfg.sparsity} L1, l1_weight {cfg.l1_weight})",
+           "max_rank": int(cfg.r), "layers": layers}
+    trace = getattr(peft_model.base_model, "s2lora_zero_trace", None)
+    if trace:
+        out["zeros_by_step"] = [list(t) for t in trace]
+        out["coefficients"] = sum(len(v["abs_c"]) for v in layers.values())
+    return out
 
 
 def adalora_ranks(peft_model, adapter: str = "default") -> dict:
@@ -31,7 +40,9 @@ def adalora_ranks(peft_model, adapter: str = "default") -> dict:
         if isinstance(module, AdaLoraLayer) and adapter in module.lora_E:
             e = module.lora_E[adapter].detach().abs().flatten()
             layers[_short(name)] = {"abs_e": [round(float(v), 5) for v in e], "used": int((e > 0).sum())}
-    return {"method": "adalora", "threshold": "lora_E != 0 (AdaLoRA's budget mask)", "layers": layers}
+    init_r = max((len(v["abs_e"]) for v in layers.values()), default=0)
+    return {"method": "adalora", "threshold": f"lora_E != 0 (of init_r={init_r}; AdaLoRA's budget mask)",
+            "max_rank": init_r, "layers": layers}
 
 
 def _short(name: str) -> str:

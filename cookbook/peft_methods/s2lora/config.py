@@ -17,9 +17,29 @@ class S2LoraConfig(PeftConfig):
 
     S2-LoRA ("Sparsely Shared LoRA on Whisper for Child Speech Recognition") keeps one pair of low-rank matrices
     ``A`` (r x in) and ``B`` (out x r) that is shared by all adapted linear layers, and gives each adapted layer only a
-    rank-coefficient vector ``c`` (length r): ``delta W = B diag(c) A * lora_alpha / r``. An L1 penalty on all ``c``
-    (weight ``l1_weight``) makes the per-layer rank usage sparse; the tuner exposes it as ``s2lora_l1_penalty()``
-    which the training loop adds to the loss.
+    rank-coefficient vector ``c`` (length r): ``delta W = B diag(c) A * lora_alpha / r``. The objective is the task
+    loss plus ``l1_weight * sum |c|`` over all layers, which makes the per-layer rank usage sparse.
+
+    How the L1 term is optimised (``sparsity``):
+
+    - ``"proximal"`` (default): proximal gradient. The coefficients form their own optimizer parameter group (the
+      tuner's ``s2lora_param_groups()``: learning rate ``coef_lr``, no weight decay), and after every optimizer step
+      ``s2lora_proximal_step(lr)`` soft-thresholds them, ``c <- sign(c) * max(|c| - lr * l1_weight, 0)``, with ``lr``
+      the group's learning rate of that step (so the trainer's warm-up and decay schedule the threshold too).
+      Coefficients below the threshold become exactly 0, so a layer's rank really shrinks. Why not the penalty: with
+      Adam the subgradient ``l1_weight * sign(c)`` is divided by the running RMS of the whole gradient, so next to a
+      task gradient that is much larger (or much noisier) it has almost no effect, and it never produces an exact 0:
+      coefficients only oscillate around it. (Measured: 30 steps at ``l1_weight=1e-4`` left every coefficient within
+      1.5% of its initial 1.0.) The soft threshold acts outside Adam's normalisation. Since an Adam step on one
+      coefficient is at most about ``lr`` in size, ``l1_weight`` here is a fraction in (0, 1): a rank survives only
+      while the task gradient pushes it away from 0 more consistently than ``l1_weight`` (values >= 1 zero
+      everything). This is the "proximal Adam" shortcut (the threshold is not preconditioned by Adam's second
+      moments); it is what the exact-zero claim needs, not a convergence guarantee.
+    - ``"penalty"``: ``s2lora_l1_penalty()`` is added to the loss (the subgradient route; no exact zeros), as before.
+
+    Sparsity is not scale-free: ``B diag(c) A`` is unchanged when one rank's column of the shared ``B`` grows and every
+    layer's ``c`` of that rank shrinks alike, so the L1 term prices *relative* use of a rank across layers; that per
+    layer difference is the learned rank distribution.
 
     Sharing is per *shape group*: layers with different ``(in_features, out_features)`` (e.g. Whisper's q/k/v/out_proj
     vs. fc1 vs. fc2) cannot use the same matrices, so one A/B pair is created per distinct shape.
@@ -28,7 +48,10 @@ class S2LoraConfig(PeftConfig):
         r: Shared rank.
         lora_alpha: Scaling numerator, ``scaling = lora_alpha / r``.
         target_modules: Module names / regex of the linear layers to adapt.
-        l1_weight: Weight of the L1 penalty on the rank coefficients.
+        l1_weight: Weight of the L1 term on the rank coefficients (with "proximal": the soft threshold per unit of
+            learning rate).
+        sparsity: "proximal" (soft-threshold after each optimizer step, exact zeros) or "penalty" (L1 in the loss).
+        coef_lr: Learning rate of the rank coefficients (their own optimizer group); None = the trainer's.
         s2lora_dropout: Dropout on the adapter input.
         init_weights: If True (default): A kaiming-uniform (like LoRA), B zeros, c ones, so the initial output equals
             the base model. If False, B is also kaiming-uniform (non-identity init; for tests/debugging only).
@@ -45,7 +68,16 @@ class S2LoraConfig(PeftConfig):
         default=None, metadata={"help": "Module names or regex of the linear layers to adapt."}
     )
     exclude_modules: list[str] | str | None = field(default=None, metadata={"help": "Modules to exclude."})
-    l1_weight: float = field(default=1e-3, metadata={"help": "Weight of the L1 penalty on the rank coefficients."})
+    l1_weight: float = field(default=1e-3, metadata={"help": "Weight of the L1 term on the rank coefficients."})
+    sparsity: Literal["proximal", "penalty"] = field(
+        default="proximal",
+        metadata={"help": "proximal: soft-threshold c by lr * l1_weight after each optimizer step (exact zeros); "
+                          "penalty: add l1_weight * sum|c| to the loss."},
+    )
+    coef_lr: float | None = field(
+        default=None, metadata={"help": "Learning rate of the rank coefficients (own optimizer group); None = the "
+                                        "trainer's learning rate."}
+    )
     s2lora_dropout: float = field(default=0.0, metadata={"help": "Dropout applied to the adapter input."})
     init_weights: bool = field(
         default=True, metadata={"help": "A kaiming-uniform, B zeros, c ones (identity at init). False: B random too."}
@@ -77,5 +109,9 @@ class S2LoraConfig(PeftConfig):
             raise ValueError(f"`l1_weight` must be >= 0, got {self.l1_weight}")
         if self.bias != "none":
             raise ValueError(f"S2-LoRA only supports bias='none', got {self.bias!r}")
+        if self.sparsity not in ("proximal", "penalty"):
+            raise ValueError(f"`sparsity` must be 'proximal' or 'penalty', got {self.sparsity!r}")
+        if self.coef_lr is not None and self.coef_lr <= 0:
+            raise ValueError(f"`coef_lr` must be > 0 (or None for the trainer's), got {self.coef_lr}")
         if self.layers_pattern and not self.layers_to_transform:
             raise ValueError("When `layers_pattern` is specified, `layers_to_transform` must also be specified.")

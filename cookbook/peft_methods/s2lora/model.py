@@ -42,8 +42,9 @@ class S2LoraModel(BaseTuner):
     ``self.s2lora_A[adapter][group]`` / ``self.s2lora_B[adapter][group]`` (``ModuleDict`` of ``ParameterDict``) and are
     saved once per shape group (``base_model.s2lora_A.<group>`` in the checkpoint).
 
-    Add ``model.s2lora_l1_penalty()`` to the training loss to sparsify ``c``; inspect sparsity with
-    ``model.s2lora_rank_usage()``.
+    Sparsify ``c`` (see ``S2LoraConfig.sparsity``) either by giving the optimizer ``model.s2lora_param_groups()`` and
+    calling ``model.s2lora_proximal_step(lr)`` after every optimizer step ("proximal"), or by adding
+    ``model.s2lora_l1_penalty()`` to the loss ("penalty"); inspect sparsity with ``model.s2lora_rank_usage()``.
     """
 
     uses_shared_state: bool = True
@@ -153,6 +154,47 @@ class S2LoraModel(BaseTuner):
         if total is None:
             return torch.zeros(())
         return total
+
+    def _coefficients(self, adapter_name: str) -> list[torch.nn.Parameter]:
+        return [layer.s2lora_c[adapter_name] for _, layer in self._s2lora_layers() if adapter_name in layer.s2lora_c]
+
+    def s2lora_param_groups(self) -> list[dict]:
+        """Optimizer parameter groups of the active adapters' rank coefficients: their own learning rate (``coef_lr``;
+        absent = the optimizer's default), no weight decay (a decay would shrink them by ``lr * wd * c``, an L2 pull
+        that never reaches 0, on top of the L1), and, for ``sparsity="proximal"``, the tags ``s2lora_adapter`` and
+        ``s2lora_proximal`` that ``s2lora_proximal_step_for(optimizer)`` reads after each step. Empty when no
+        coefficient needs a group of its own (penalty mode at the trainer's learning rate)."""
+        groups = []
+        for name in self.active_adapters:
+            cfg = self.peft_config[name]
+            params = [p for p in self._coefficients(name) if p.requires_grad]
+            if not params or (cfg.sparsity != "proximal" and cfg.coef_lr is None):
+                continue
+            group = {"params": params, "weight_decay": 0.0, "s2lora_adapter": name}
+            if cfg.coef_lr is not None:
+                group["lr"] = float(cfg.coef_lr)
+            if cfg.sparsity == "proximal":
+                group["s2lora_proximal"] = True
+            groups.append(group)
+        return groups
+
+    @torch.no_grad()
+    def s2lora_proximal_step(self, lr: float, adapter_name: str | None = None) -> int:
+        """Soft-threshold the adapter's rank coefficients once: ``c <- sign(c) * max(|c| - lr * l1_weight, 0)``, the
+        proximal operator of ``lr * l1_weight * |c|``. Returns how many coefficients are exactly 0 afterwards."""
+        name = adapter_name if adapter_name is not None else self.active_adapters[0]
+        threshold = float(lr) * float(self.peft_config[name].l1_weight)
+        zeros = 0
+        for c in self._coefficients(name):
+            c.copy_(torch.sign(c) * torch.clamp(c.abs() - threshold, min=0.0))
+            zeros += int((c == 0).sum())
+        return zeros
+
+    def s2lora_proximal_step_for(self, optimizer) -> dict[str, int]:
+        """The proximal step of every tagged group of `optimizer` (see ``s2lora_param_groups``), at the learning rate
+        that group just stepped with. Returns {adapter: zero coefficients}."""
+        return {group["s2lora_adapter"]: self.s2lora_proximal_step(group["lr"], group["s2lora_adapter"])
+                for group in optimizer.param_groups if group.get("s2lora_proximal")}
 
     def s2lora_rank_usage(self, threshold: float = 1e-3, adapter_name: str | None = None) -> dict[str, int]:
         """Number of rank coefficients with ``|c| > threshold`` per adapted layer (for a rank-distribution plot)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cookbook.tasks.asr.rank_report import plot_rank_heatmaps, plot_zero_traces, rank_markdown
+
 
 def _plt():
     import matplotlib
@@ -64,8 +66,11 @@ def plot_ranks(path: Path, ranks: dict) -> None:
 
 def write_compare_report(out_dir: Path, report: dict) -> None:
     plot_wer_vs_params(out_dir / "wer_vs_params.png", report)
+    traced = False
     if report["ranks"]:
         plot_ranks(out_dir / "rank_distribution.png", report["ranks"])
+        plot_rank_heatmaps(out_dir / "rank_heatmap.png", report["ranks"], _plt())
+        traced = plot_zero_traces(out_dir / "rank_settling.png", report["ranks"], _plt())
     splits = list(report["splits"])
     head = " | ".join(f"{s} WER | {s} CER" for s in splits)
     lines = [f"# {report['domain']}: method comparison", "",
@@ -80,9 +85,9 @@ def write_compare_report(out_dir: Path, report: dict) -> None:
                      f"{r.get('peak_rss_mb', '-')} | {wer} |")
     lines += ["", "![WER vs trainable parameters](wer_vs_params.png)", ""]
     if report["ranks"]:
-        lines += ["![rank distributions](rank_distribution.png)", ""]
-        for method, r in report["ranks"].items():
-            used = [v["used"] for v in r["layers"].values()]
-            lines.append(f"- {method}: {len(used)} adapted layers, ranks used {sum(used)} in total "
-                         f"(min {min(used)}, max {max(used)} per layer; {r['threshold']})")
+        lines += rank_markdown(report["ranks"])
+        lines += ["![rank distributions per layer](rank_heatmap.png)", "",
+                  "![rank distributions](rank_distribution.png)", ""]
+        if traced:
+            lines += ["![zero coefficients per step](rank_settling.png)", ""]
     (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

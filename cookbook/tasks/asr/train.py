@@ -10,6 +10,7 @@ from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
 from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.config import RunConfig
+from cookbook.method_optimizer import MethodParamGroups
 from cookbook.models.resolve import ResolvedModel
 from cookbook.models.whisper import load_whisper
 from cookbook.peft_methods import PEFT_METHODS
@@ -29,7 +30,7 @@ from cookbook.training import (
 KIND = "asr"
 
 
-class AsrTrainer(AtomicCheckpoints, Seq2SeqTrainer):
+class AsrTrainer(MethodParamGroups, AtomicCheckpoints, Seq2SeqTrainer):
     """Adds the PEFT method's own regulariser (e.g. S2-LoRA's L1) to the loss and counts label tokens; checkpoints
     are complete or absent (AtomicCheckpoints)."""
 

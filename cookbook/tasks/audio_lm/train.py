@@ -12,6 +12,7 @@ from transformers import Trainer, TrainingArguments
 from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.config import RunConfig
 from cookbook.errors import CookbookError
+from cookbook.method_optimizer import MethodParamGroups
 from cookbook.recipe import Recipe
 from cookbook.runs import is_main_process
 from cookbook.tasks.audio_lm.codes import codebook_cross_entropy
@@ -34,7 +35,7 @@ class NonFiniteLoss(CookbookError):
     exit_code = 1
 
 
-class AudioLmTrainer(AtomicCheckpoints, Trainer):
+class AudioLmTrainer(MethodParamGroups, AtomicCheckpoints, Trainer):
     """Computes the codebook cross-entropy itself (MusicGen's built-in loss expects undelayed labels), adds the
     method's penalty, counts label tokens, and stops on a non-finite loss with a message saying what to change."""
 

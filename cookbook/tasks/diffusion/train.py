@@ -12,6 +12,7 @@ from transformers.integrations import TensorBoardCallback
 
 from cookbook.checkpoints import AtomicCheckpoints
 from cookbook.config import RunConfig
+from cookbook.method_optimizer import MethodParamGroups
 from cookbook.peft_methods import PEFT_METHODS
 from cookbook.recipe import Recipe
 from cookbook.runs import is_main_process
@@ -39,7 +40,7 @@ class UnetTensorBoard(TensorBoardCallback):
         super().on_train_begin(args, state, control, **kwargs)
 
 
-class DiffusionTrainer(AtomicCheckpoints, Trainer):
+class DiffusionTrainer(MethodParamGroups, AtomicCheckpoints, Trainer):
     """The noise-prediction loss (min-SNR weighted while training if asked; plain MSE with per-row seeded noise for
     the evaluation loss, so runs and methods compare) plus the method's own penalty; counts images seen."""
 

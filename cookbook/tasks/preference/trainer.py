@@ -11,6 +11,7 @@ import torch
 from trl import DPOTrainer
 
 from cookbook.checkpoints import AtomicCheckpoints
+from cookbook.method_optimizer import MethodParamGroups
 from cookbook.tasks.preference.logprobs import add_completion_logprob_head
 from cookbook.tasks.text.lean_lora import use_lean_lora
 from cookbook.tasks.text.trainer import keep_adapter_fp32
@@ -22,7 +23,7 @@ def _no_penalty(model):
     return 0.0
 
 
-class CookbookDPOTrainer(AtomicCheckpoints, DPOTrainer):
+class CookbookDPOTrainer(MethodParamGroups, AtomicCheckpoints, DPOTrainer):
     def __init__(self, *args, end_of_turn: str | None = None, logprobs: str = "chunked", chunk_rows: int = 64,
                  penalty: Callable = _no_penalty, fused_head: bool = True, lean_lora: bool = True,
                  **kwargs):

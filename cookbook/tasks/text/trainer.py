@@ -9,6 +9,7 @@ import torch
 from trl import SFTTrainer
 
 from cookbook.checkpoints import AtomicCheckpoints
+from cookbook.method_optimizer import MethodParamGroups
 from cookbook.tasks.text.completion_loss import add_completion_loss_head
 from cookbook.tasks.text.lean_lora import use_lean_lora
 from cookbook.tasks.text.packed_attention import use_packed_attention
@@ -26,7 +27,7 @@ def _no_penalty(model):
     return 0.0
 
 
-class CookbookSFTTrainer(AtomicCheckpoints, SFTTrainer):
+class CookbookSFTTrainer(MethodParamGroups, AtomicCheckpoints, SFTTrainer):
     def __init__(self, *args, loss_impl: str = "chunked", loss_chunk_size: int = 256,
                  penalty: Callable = _no_penalty, fused_head: bool = True, lean_lora: bool = True,
                  truncate_to: int | None = None, **kwargs):
