@@ -14,10 +14,11 @@ from pathlib import Path
 
 from cookbook.paths import cached_build
 
-FOLDER = "tiny-musicgen-v1"
-# Generic words for the tiny model's tokenizer (cookbook/ never names a domain; a domain trains its own on its texts)
-GENERIC_TEXT = ("a slow fast lively calm bright dark happy sad melody song music tune piece in on with over and of "
-                "the flute strings drums piano voice drone beats per cycle bpm tempo metre mode scale rhythm "
+FOLDER = "tiny-musicgen-v2"  # v2: neutral word list (v1's named its use)
+# Neutral words for the tiny random model's tokenizer: cookbook/ never names a domain or its vocabulary; a domain
+# that wants its own words trains its tokenizer on its texts (`build_musicgen(folder, size, texts)`).
+GENERIC_TEXT = ("a an the slow fast quick calm bright dark warm cold soft loud high low long short happy sad small "
+                "large in on with over under and of to from sound tone clip noise loop sample "
                 "0 1 2 3 4 5 6 7 8 9")
 
 
