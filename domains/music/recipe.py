@@ -18,7 +18,8 @@ TEST_SPLITS = ["heldout_test", "base_test"]
 def load_examples(data_cfg, split: str) -> list[MusicExample]:
     corpus = data.build_corpus(seed=data_cfg.corpus_seed)
     return [MusicExample(id=row["id"], audio_path=str(Path(corpus) / row["audio"]), text=row["text"],
-                         group=row["mode"], tonic_hz=row["tonic_hz"])
+                         group=row["mode"], tonic_hz=row["tonic_hz"],
+                         tempo_bpm=float(row["tempo_bpm"]))
             for row in data.load_split(corpus, SPLITS.get(split, split))]
 
 
