@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cookbook.recipe import Recipe
 from cookbook.tasks.audio_lm.examples import MusicExample
+from domains.music import base_model as _base_model  # noqa: F401  (registers musicgen-corpus-base)
 from domains.music import data
 from domains.music.metrics import score_split
 
