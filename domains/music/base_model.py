@@ -31,20 +31,24 @@ from domains.music import data
 
 NAME = "musicgen-corpus-base"
 SIZE = MusicgenSize(sampling_rate=16000, upsampling_ratios=(8, 5, 4, 2), codebook_size=256, num_codebooks=4,
-                    codec_filters=16, codec_hidden=64, text_hidden=128, text_layers=2, decoder_hidden=256,
+                    codec_filters=8, codec_hidden=64, text_hidden=128, text_layers=2, decoder_hidden=256,
                     decoder_layers=4, decoder_heads=4, max_positions=512)
 
 
 @dataclass
 class PretrainPlan:
-    codec: CodecPlan = field(default_factory=lambda: CodecPlan(steps=1200, batch_size=8, crop_s=1.0))
-    lm: LmPlan = field(default_factory=lambda: LmPlan(steps=700, batch_size=8, lr=1e-3))
+    codec: CodecPlan = field(default_factory=lambda: CodecPlan(steps=1000, batch_size=8, crop_s=1.0))
+    lm: LmPlan = field(default_factory=lambda: LmPlan(steps=600, batch_size=8, lr=1e-3))
     vocab_size: int = 256
     corpus_seed: int = 0
     seed: int = 0
     samples: int = 5  # clips generated at the end (one per base mode) and scored: the record's sample check
 
 
+# Sized by FLOP count for 20-40 minutes of a 2-core CPU at full speed (an estimate: the step log gives CPU s/step to
+# check it on an idle machine). Codec: ~7k multiply-adds per audio sample forward (encoder + decoder, 8 filters),
+# x3 with the backward, 8 x 1 s crops at 16 kHz = ~5.5 GFLOP a step. Decoder + text encoder: ~4.7M weights x 8 clips
+# x 203 positions x 6 = ~46 GFLOP a step. At 10 and 30 GFLOP/s: ~9 + ~15 minutes.
 PLAN = PretrainPlan()
 FOLDER = f"{NAME}-v1-codec{PLAN.codec.steps}-lm{PLAN.lm.steps}"
 
@@ -135,7 +139,7 @@ def pretrain(work: Path, plan: PretrainPlan = PLAN, size: MusicgenSize = SIZE, c
 
     def items(split):
         audio = _clips(corpus, splits[split], rate)
-        codes = encode_audio(model, audio)
+        codes = torch.cat([encode_audio(model, audio[i:i + 16]) for i in range(0, len(audio), 16)])  # bounded memory
         return [{"text": r["text"], "codes": c} for r, c in zip(splits[split], codes, strict=True)]
 
     train_items = items("base_train")

@@ -138,7 +138,7 @@ def train_codec(codec, clips: torch.Tensor, rate: int, plan: CodecPlan, checkpoi
         torch.nn.utils.clip_grad_norm_(codec.parameters(), 1.0)
         opt.step()
         step += 1
-        losses.append(round(float(loss), 5))
+        losses.append(round(float(loss.detach()), 5))
         if step % plan.log_every == 0 or step == plan.steps:
             recent = losses[-plan.log_every:]
             log(f"codec step {step}/{plan.steps} loss {sum(recent) / len(recent):.4f} "

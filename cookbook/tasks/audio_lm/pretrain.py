@@ -94,7 +94,7 @@ def pretrain_lm(model, tokenizer, items: list[dict], plan: LmPlan, checkpoint: P
         opt.step()
         sched.step()
         step += 1
-        losses.append(round(float(loss), 5))
+        losses.append(round(float(loss.detach()), 5))
         if step % plan.log_every == 0 or step == plan.steps:
             recent = losses[-plan.log_every:]
             log(f"lm step {step}/{plan.steps} loss {sum(recent) / len(recent):.4f} "
