@@ -37,18 +37,18 @@ SIZE = MusicgenSize(sampling_rate=16000, upsampling_ratios=(8, 5, 4, 2), codeboo
 
 @dataclass
 class PretrainPlan:
-    codec: CodecPlan = field(default_factory=lambda: CodecPlan(steps=1000, batch_size=8, crop_s=1.0))
-    lm: LmPlan = field(default_factory=lambda: LmPlan(steps=600, batch_size=8, lr=1e-3))
+    codec: CodecPlan = field(default_factory=lambda: CodecPlan(steps=500, batch_size=8, crop_s=1.0))
+    lm: LmPlan = field(default_factory=lambda: LmPlan(steps=500, batch_size=8, lr=1e-3))
     vocab_size: int = 256
     corpus_seed: int = 0
     seed: int = 0
     samples: int = 5  # clips generated at the end (one per base mode) and scored: the record's sample check
 
 
-# Sized by FLOP count for 20-40 minutes of a 2-core CPU at full speed (an estimate: the step log gives CPU s/step to
-# check it on an idle machine). Codec: ~7k multiply-adds per audio sample forward (encoder + decoder, 8 filters),
-# x3 with the backward, 8 x 1 s crops at 16 kHz = ~5.5 GFLOP a step. Decoder + text encoder: ~4.7M weights x 8 clips
-# x 203 positions x 6 = ~46 GFLOP a step. At 10 and 30 GFLOP/s: ~9 + ~15 minutes.
+# Sized for 20-40 minutes of a 2-core CPU at full speed. Codec: measured 3.69 CPU s a step (8 x 1 s crops at 16 kHz,
+# 8 filters; a first build at load 9-17), so ~1.9 s a step on two idle cores: 500 steps ~ 16 min. Decoder + text
+# encoder: not measured yet; by FLOP count ~4.7M weights x 8 clips x 203 positions x 6 = ~46 GFLOP a step, ~2 s a
+# step at 25 GFLOP/s: 500 steps ~ 17 min. The step log prints wall and CPU s/step: check it on an idle machine.
 PLAN = PretrainPlan()
 FOLDER = f"{NAME}-v1-codec{PLAN.codec.steps}-lm{PLAN.lm.steps}"
 
