@@ -37,6 +37,7 @@ RECIPE = Recipe(
     lower_is_better={"pcp_distance", "silent"},
     auto_methods=("lora",),
     test_splits=TEST_SPLITS,
+    demo_module="apps.music",
     notes=["The corpus is synthesised by domains/music (seeded additive synthesis of simplified raga-/makam-like "
            "modes); it is not recorded music."],
 )
