@@ -25,15 +25,19 @@ def reports_dir() -> Path:
     return Path(os.environ.get(REPORTS_ENV) or repo_root() / "reports")
 
 
-def cached_build(folder: str, fill: Callable[[Path], None], marker: str = "model.safetensors") -> Path:
+def cached_build(folder: str, fill: Callable[[Path], None], marker: str = "model.safetensors",
+                 resumable: bool = False) -> Path:
     """`cache_dir()/folder`, built once. `fill` writes into a scratch folder that is renamed into place only when
-    it returns, so an interrupted build is redone instead of being taken for a finished one."""
+    it returns, so an interrupted build is never taken for a finished one. An interrupted build is redone from
+    scratch, unless `resumable`: then the scratch folder is kept and `fill` gets it back with whatever checkpoints
+    it left there (a long pretraining resumes where it stopped)."""
     target = cache_dir() / folder
     if (target / marker).is_file():
         return target
     work = target.parent / (target.name + ".tmp")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not resumable:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     fill(work)
     shutil.rmtree(target, ignore_errors=True)
     work.rename(target)

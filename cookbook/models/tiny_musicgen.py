@@ -14,10 +14,11 @@ from pathlib import Path
 
 from cookbook.paths import cached_build
 
-FOLDER = "tiny-musicgen-v1"
-# Generic words for the tiny model's tokenizer (cookbook/ never names a domain; a domain trains its own on its texts)
-GENERIC_TEXT = ("a slow fast lively calm bright dark happy sad melody song music tune piece in on with over and of "
-                "the flute strings drums piano voice drone beats per cycle bpm tempo metre mode scale rhythm "
+FOLDER = "tiny-musicgen-v2"  # v2: neutral word list (v1's named its use)
+# Neutral words for the tiny random model's tokenizer: cookbook/ never names a domain or its vocabulary; a domain
+# that wants its own words trains its tokenizer on its texts (`build_musicgen(folder, size, texts)`).
+GENERIC_TEXT = ("a an the slow fast quick calm bright dark warm cold soft loud high low long short happy sad small "
+                "large in on with over under and of to from sound tone clip noise loop sample "
                 "0 1 2 3 4 5 6 7 8 9")
 
 
@@ -81,20 +82,28 @@ def build_musicgen(folder: Path, size: MusicgenSize, texts: list[str], seed: int
     """A random MusicGen of `size` with a tokenizer trained on `texts`, saved (model, tokenizer, feature extractor,
     generation config) into `folder` so that `load_musicgen` reads it like a real checkpoint."""
     import torch
-    from transformers import EncodecFeatureExtractor, MusicgenForConditionalGeneration
+    from transformers import MusicgenForConditionalGeneration
 
     tokenizer = train_word_tokenizer(texts, folder, vocab_size)
     config = musicgen_config(size, len(tokenizer))
     torch.manual_seed(seed)
     model = MusicgenForConditionalGeneration(config)
-    gen = model.generation_config
+    save_musicgen(model, folder, size)
+    return model
+
+
+def save_musicgen(model, folder: Path, size: MusicgenSize) -> None:
+    """Save a MusicGen with the generation settings and feature extractor a real checkpoint has (sampling,
+    guidance 3, the decoder's pad as start token) so that it loads by path like one."""
+    from transformers import EncodecFeatureExtractor
+
+    gen, config = model.generation_config, model.config
     gen.decoder_start_token_id = gen.pad_token_id = config.decoder.pad_token_id
     gen.bos_token_id = config.decoder.bos_token_id
     gen.do_sample, gen.guidance_scale, gen.max_length = True, 3.0, size.max_positions
     model.save_pretrained(str(folder), safe_serialization=True)
     EncodecFeatureExtractor(feature_size=1, sampling_rate=size.sampling_rate, padding_value=0.0).save_pretrained(
         str(folder))
-    return model
 
 
 def _fill(work: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cookbook.recipe import Recipe
 from cookbook.tasks.audio_lm.examples import MusicExample
+from domains.music import base_model as _base_model  # noqa: F401  (registers musicgen-corpus-base)
 from domains.music import data
 from domains.music.metrics import score_split
 
@@ -18,7 +19,8 @@ TEST_SPLITS = ["heldout_test", "base_test"]
 def load_examples(data_cfg, split: str) -> list[MusicExample]:
     corpus = data.build_corpus(seed=data_cfg.corpus_seed)
     return [MusicExample(id=row["id"], audio_path=str(Path(corpus) / row["audio"]), text=row["text"],
-                         group=row["mode"], tonic_hz=row["tonic_hz"])
+                         group=row["mode"], tonic_hz=row["tonic_hz"],
+                         tempo_bpm=float(row["tempo_bpm"]))
             for row in data.load_split(corpus, SPLITS.get(split, split))]
 
 
@@ -35,6 +37,7 @@ RECIPE = Recipe(
     lower_is_better={"pcp_distance", "silent"},
     auto_methods=("lora",),
     test_splits=TEST_SPLITS,
+    demo_module="apps.music",
     notes=["The corpus is synthesised by domains/music (seeded additive synthesis of simplified raga-/makam-like "
            "modes); it is not recorded music."],
 )

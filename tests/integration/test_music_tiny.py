@@ -35,8 +35,15 @@ def test_eval_scores_generated_clips_per_split(music_run):
         for system in ("base", "tuned"):
             overall = section[system]["overall"]
             assert overall["n"] == 2 and 0 <= overall["pcp_distance"] <= 1 and 0 <= overall["in_scale"] <= 1
+            assert 0 <= overall["tempo_agreement"] <= 1 and 0 <= overall["onset_agreement"] <= 1
+            assert overall["frechet"] >= 0 and "frechet" not in section[system]["by_group"][split_mode(section)]
             assert len(list((music_run / "eval" / split / system).glob("*.wav"))) == 2
-    assert "pcp_distance" in (music_run / "eval" / "report.md").read_text()
+    md = (music_run / "eval" / "report.md").read_text()
+    assert "pcp_distance" in md and "frechet" in md and "tempo_agreement" in md
+
+
+def split_mode(section) -> str:
+    return sorted(section["base"]["by_group"])[0]
 
 
 def test_conv_adapter_trains_and_resumes(tmp_path):

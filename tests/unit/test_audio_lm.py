@@ -125,3 +125,17 @@ def test_load_errors_are_one_line(tmp_path, monkeypatch):
 def test_codebook_count_comes_out_as_asked(codebooks, ratios):
     size = MusicgenSize(num_codebooks=codebooks, upsampling_ratios=ratios)
     assert musicgen_config(size, 32).audio_encoder.num_quantizers == codebooks
+
+
+def test_tiny_musicgen_word_list_names_no_domain_vocabulary():
+    """cookbook/ never names a domain: the random test model's tokenizer words share none with the music domain's
+    own vocabulary (its name, its descriptions' musical nouns, its modes, families and instruments)."""
+    from cookbook.models.tiny_musicgen import GENERIC_TEXT
+    from domains.music.modes import MODES
+    from domains.music.synth import INSTRUMENTS
+
+    domain_words = {"music", "musical", "song", "melody", "tune", "piece", "drone", "bpm", "tempo", "metre", "beats",
+                    "cycle", "rhythm", "scale", "mode", "flute", "strings", "drums", "piano", "voice"}
+    domain_words |= set(MODES) | {m.family for m in MODES.values()}
+    domain_words |= {name for per in INSTRUMENTS.values() for name in per.values()}
+    assert not set(GENERIC_TEXT.lower().split()) & domain_words

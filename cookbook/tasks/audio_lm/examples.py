@@ -12,3 +12,4 @@ class MusicExample:
     text: str  # the description the model is conditioned on
     group: str = ""  # reports break metrics down by it (e.g. the mode)
     tonic_hz: float = 0.0  # the reference pitch of a pitch-class profile (0 = unknown)
+    tempo_bpm: float = 0.0  # the described tempo (0 = unknown)
