@@ -7,6 +7,7 @@ from cookbook.recipe import Recipe
 from cookbook.tasks.diffusion.examples import ImageExample
 from domains.fashion import base_model as _base_model  # noqa: F401  (registers sd-fashion-base)
 from domains.fashion import data
+from domains.fashion.attributes import ATTRIBUTES
 from domains.fashion.metrics import score_images
 
 # `train` is the held-out style's training split; the adapters are scored on its test split and on the base split's.
@@ -30,8 +31,11 @@ RECIPE = Recipe(
     config_dir=Path(__file__).parent / "configs",
     load_examples=load_examples,
     score=score_images,
-    primary_metric="colour_accuracy",
-    metric_labels={"colour_accuracy": "colour accuracy"},
+    primary_metric="attribute_accuracy",
+    metric_labels={"colour_accuracy": "colour accuracy (bodice pixels)", "attribute_accuracy": "attribute accuracy",
+                   "all_attributes": "all 8 attributes right", "frechet_distance": "Fréchet distance (classifier)",
+                   **{f"acc_{name}": f"accuracy: {name}" for name in ATTRIBUTES}},
+    lower_is_better={"frechet_distance"},
     auto_methods=("nera",),
     test_splits=TEST_SPLITS,
     notes=["Data: procedurally drawn outfit sketches with known attributes (domains/fashion/data.py), not FLORA; "
