@@ -58,3 +58,19 @@ def test_eval_compares_base_and_tuned_per_split(fashion_run):
     assert "## style_test" in md and "| attribute accuracy (higher is better) |" in md
     assert "Fréchet distance (classifier) (lower is better)" in md and "held-out accuracy" in md
 
+
+def test_a_pipeline_folder_trains_by_path(tmp_path):
+    """model.source=/path: a diffusers pipeline folder (the tiny-sd pipeline saved under a name of our own), as a
+    real Stable Diffusion checkpoint would be given."""
+    import shutil
+
+    from cookbook.models import MODEL_SOURCES
+
+    folder = tmp_path / "my-sd"
+    shutil.copytree(MODEL_SOURCES.get("tiny-sd").ensure(), folder)
+    run = tmp_path / "run"
+    proc = run_cli("train", "fashion", "--config", "tiny", f"output_dir={run}", f"model.source={folder}",
+                   "train.max_steps=1", "diffusion.sample_every=0")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    m = read_metrics(run)
+    assert m["completed"] is True and m["model_source"] == f"local folder {folder}"
