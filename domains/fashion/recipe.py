@@ -6,7 +6,7 @@ from pathlib import Path
 from cookbook.recipe import Recipe
 from cookbook.tasks.diffusion.examples import ImageExample
 from domains.fashion import base_model as _base_model  # noqa: F401  (registers sd-fashion-base)
-from domains.fashion import data
+from domains.fashion import data, flora
 from domains.fashion.attributes import ATTRIBUTES
 from domains.fashion.metrics import score_images
 
@@ -16,7 +16,15 @@ SPLIT_OF = {"train": "style_train", "style_test": "style_test", "base_test": "ba
 TEST_SPLITS = ["style_test", "base_test"]
 
 
+# With data.flora_dir, FLORA's train set replaces style_train and its test set replaces style_test (FLORA is the
+# held-out style then); base_test stays the generated base split (what the base model already draws).
+FLORA_SPLIT_OF = {"train": "train", "style_test": "test"}
+
+
 def load_examples(data_cfg, split: str) -> list[ImageExample]:
+    if data_cfg.flora_dir and split in FLORA_SPLIT_OF:
+        return [ImageExample(id=row["id"], image_path=row["image"], prompt=row["description"], group="flora")
+                for row in flora.load_split(data_cfg.flora_dir, FLORA_SPLIT_OF[split])]
     name = SPLIT_OF.get(split, split)
     corpus = data.build_corpus(seed=data_cfg.corpus_seed, splits=(name,))
     return [ImageExample(id=row["id"], image_path=str(corpus / row["image"]), prompt=row["description"],
@@ -38,6 +46,7 @@ RECIPE = Recipe(
     lower_is_better={"frechet_distance"},
     auto_methods=("nera",),
     test_splits=TEST_SPLITS,
-    notes=["Data: procedurally drawn outfit sketches with known attributes (domains/fashion/data.py), not FLORA; "
+    notes=["Data: procedurally drawn outfit sketches with known attributes (domains/fashion/data.py), unless "
+           "data.flora_dir names a FLORA copy (then FLORA's train / test sets stand in for the held-out style's); "
            "trained on the held-out style split (gingham check and bias stripe prints)."],
 )
