@@ -45,6 +45,7 @@ RECIPE = Recipe(
                    **{f"acc_{name}": f"accuracy: {name}" for name in ATTRIBUTES}},
     lower_is_better={"frechet_distance"},
     auto_methods=("nera",),
+    demo_module="apps.fashion",
     test_splits=TEST_SPLITS,
     notes=["Data: procedurally drawn outfit sketches with known attributes (domains/fashion/data.py), unless "
            "data.flora_dir names a FLORA copy (then FLORA's train / test sets stand in for the held-out style's); "
