@@ -71,10 +71,12 @@ def score_images(images: list[np.ndarray], examples, classifier=None) -> dict:
                 "colour_accuracy": float(np.mean([r["colour_read"] == r["asked"]["colour"] for r in rows])),
                 **acc, "n": len(rows)}
 
-    overall = {**summary(per), "n": len(per)}
-    if len(images) >= 2:
+    overall = summary(per)
+    if len(images) >= 2:  # headline metrics first: reports list them in this order
         _, real_feats = clf.predict(_real_images(examples))
-        overall["frechet_distance"] = frechet_distance(feats, real_feats)
+        head = {k: overall.pop(k) for k in ("attribute_accuracy", "all_attributes") if k in overall}
+        overall = {**head, "frechet_distance": frechet_distance(feats, real_feats), **overall}
+    overall["n"] = len(per)
     groups: dict[str, list[dict]] = {}
     for ex, row in zip(examples, per, strict=True):
         groups.setdefault(ex.group, []).append(row)

@@ -70,7 +70,8 @@ def evaluate_diffusion(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
         section["grid"] = f"{split}_grid.png"
         report["splits"][split] = section
     primary = recipe.primary_metric
-    shown = sorted({m for v in report["splits"].values() for m in v["base"].get("overall", {}) if m != "n"})
+    shown = list(dict.fromkeys(m for v in report["splits"].values() for m in v["base"].get("overall", {})
+                               if m != "n"))  # in the order the recipe's score() gives them
     report["metrics"] = {m: {"label": recipe.metric_labels.get(m, m), "better": recipe.direction(m)} for m in shown}
     report["summary"] = ", ".join(
         f"{s}: denoising loss {v['base']['denoise_loss']:.4f} -> {v['tuned']['denoise_loss']:.4f}"
