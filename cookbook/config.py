@@ -40,6 +40,9 @@ class DataConfig:
     # domains that synthesise their rows (a judge adapter): kind -> units per source row, e.g. {wrong: 0.8, echo: 0.4}
     mix: dict[str, float] = field(default_factory=dict)
     max_audio_s: float = 0.0  # audio-LM kinds: crop each clip to this many seconds (0 = the whole clip)
+    # domains that accept a published corpus in place of their own generated one (FLORA, for fashion sketches): its
+    # folder as published; "" = the generated corpus
+    flora_dir: str = ""
 
 
 @dataclass

@@ -27,6 +27,12 @@ class RunDirInUse(CookbookError):
     exit_code = 2
 
 
+class CacheBuildInUse(CookbookError):
+    """Another process is building the same cached folder (cookbook/paths.py cached_build)."""
+
+    exit_code = 2
+
+
 class CheckpointWriteError(CookbookError):
     """A checkpoint could not be written (full disk, permissions); the run stays resumable from the last one."""
 

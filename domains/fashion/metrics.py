@@ -1,13 +1,20 @@
-"""Image metrics of the fashion domain that need no learned model: the colour of a generated outfit, read from the
-centre of the bodice (below every neckline cut, between the jacket panels), against the colour its prompt asked for.
-On the corpus's own sketches it reads the right colour (tests/unit/test_fashion_metrics.py checks it)."""
+"""Image metrics of the fashion domain.
+
+- colour accuracy without a learned model: the colour read from the centre of the bodice (below every neckline cut,
+  between the jacket panels) against the colour the prompt asked for;
+- attribute accuracy by the project's attribute classifier (domains/fashion/classifier.py): each of the eight
+  attributes read from the image against the prompt's, per attribute, averaged over attributes
+  (`attribute_accuracy`), and all eight right at once (`all_attributes`);
+- a Fréchet distance over that classifier's features between the generated images and the real sketches of the
+  same rows (`frechet_distance`, lower is better; FID's formula with our classifier in place of Inception).
+tests/unit/test_fashion_metrics.py checks each on images whose answer is known."""
 
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image
 
-from domains.fashion.attributes import COLOURS
+from domains.fashion.attributes import ATTRIBUTES, COLOURS
 from domains.fashion.sketch import BACKGROUND, SIZE, SKIN, accent_of
 
 BODICE = (slice(22, 26), slice(31, 34))  # rows, columns of the 64 x 64 sketch
@@ -32,14 +39,50 @@ def read_colour(image: np.ndarray) -> str:
     return list(COLOURS)[int(votes.argmax())] if votes.max() > 0 else "none"
 
 
-def score_images(images: list[np.ndarray], examples) -> dict:
-    """{"overall": {"colour_accuracy", "n"}, "by_group": {pattern: {...}}, "per_example": [...]}."""
-    per = [{"id": ex.id, "asked": ex.attributes["colour"], "read": read_colour(img)}
-           for img, ex in zip(images, examples, strict=True)]
-    hits = [p["asked"] == p["read"] for p in per]
-    groups: dict[str, list[bool]] = {}
-    for ex, hit in zip(examples, hits, strict=True):
-        groups.setdefault(ex.group, []).append(hit)
-    return {"overall": {"colour_accuracy": float(np.mean(hits)) if hits else 0.0, "n": len(hits)},
-            "by_group": {g: {"colour_accuracy": float(np.mean(v)), "n": len(v)} for g, v in sorted(groups.items())},
-            "per_example": per}
+def _real_images(examples) -> list[Image.Image]:
+    out = []
+    for ex in examples:
+        with Image.open(ex.image_path) as img:
+            out.append(img.convert("RGB"))
+    return out
+
+
+def score_images(images: list[np.ndarray], examples, classifier=None) -> dict:
+    """{"overall": {metric: value, "n"}, "by_group": {pattern: {...}}, "per_example": [...], "about": str}.
+    `classifier`: an AttributeClassifier (default: the cached one, trained on first use)."""
+    from cookbook.tasks.diffusion.frechet import frechet_distance
+    from domains.fashion import classifier as attribute_classifier
+
+    clf = classifier or attribute_classifier.default()
+    reads, feats = clf.predict(images)
+    per = []
+    for img, ex, read in zip(images, examples, reads, strict=True):  # rows without attributes (FLORA) read only
+        right = {name: read[name] == ex.attributes[name] for name in ATTRIBUTES} if ex.attributes else None
+        per.append({"id": ex.id, "asked": ex.attributes, "read": read, "right": right,
+                    "colour_read": read_colour(img)})
+
+    def summary(rows: list[dict]) -> dict:
+        rows = [r for r in rows if r["right"] is not None]
+        if not rows:
+            return {"n": 0}
+        acc = {f"acc_{name}": float(np.mean([r["right"][name] for r in rows])) for name in ATTRIBUTES}
+        return {"attribute_accuracy": float(np.mean(list(acc.values()))),
+                "all_attributes": float(np.mean([all(r["right"].values()) for r in rows])),
+                "colour_accuracy": float(np.mean([r["colour_read"] == r["asked"]["colour"] for r in rows])),
+                **acc, "n": len(rows)}
+
+    overall = summary(per)
+    if len(images) >= 2:  # headline metrics first: reports list them in this order
+        _, real_feats = clf.predict(_real_images(examples))
+        head = {k: overall.pop(k) for k in ("attribute_accuracy", "all_attributes") if k in overall}
+        overall = {**head, "frechet_distance": frechet_distance(feats, real_feats), **overall}
+    overall["n"] = len(per)
+    groups: dict[str, list[dict]] = {}
+    for ex, row in zip(examples, per, strict=True):
+        groups.setdefault(ex.group, []).append(row)
+    heldout = clf.record.get("heldout_accuracy", {})
+    about = ("attribute classifier (domains/fashion/classifier.py) held-out accuracy, mean over attributes: "
+             + ", ".join(f"{split} {acc['mean']:.3f}" for split, acc in heldout.items())
+             + "; Fréchet distance over its features against the real sketches of the same rows")
+    return {"overall": overall, "by_group": {g: summary(v) for g, v in sorted(groups.items())},
+            "per_example": per, "about": about, "classifier_heldout_accuracy": heldout}

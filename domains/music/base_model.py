@@ -161,7 +161,7 @@ def pretrain(work: Path, plan: PretrainPlan = PLAN, size: MusicgenSize = SIZE, c
 
 
 def ensure() -> Path:
-    return cached_build(FOLDER, lambda work: pretrain(work), resumable=True)
+    return cached_build(FOLDER, lambda work: pretrain(work), resume=True)
 
 
 CARD_NOTE = (f"{NAME} is a small MusicGen (16 kHz EnCodec with 4 codebooks of 256, 2-layer T5 text encoder, 4-layer "

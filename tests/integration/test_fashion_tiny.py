@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from domains.fashion.attributes import ATTRIBUTES
 from tests.conftest import read_metrics, run_cli, train_tiny
 
 pytestmark = pytest.mark.integration
@@ -47,6 +48,29 @@ def test_eval_compares_base_and_tuned_per_split(fashion_run):
     for section in report["splits"].values():
         for system in ("base", "tuned"):
             assert section[system]["denoise_loss"] > 0 and section[system]["overall"]["n"] == 2
-            assert 0 <= section[system]["overall"]["colour_accuracy"] <= 1
+            overall = section[system]["overall"]
+            assert 0 <= overall["colour_accuracy"] <= 1 and 0 <= overall["attribute_accuracy"] <= 1
+            assert {f"acc_{a}" for a in ATTRIBUTES} <= set(overall) and overall["frechet_distance"] >= 0
+            assert set(section[system]["classifier_heldout_accuracy"]) == {"base_test", "style_test"}
         assert (fashion_run / "eval" / section["grid"]).stat().st_size > 0
-    assert "style_test" in (fashion_run / "eval" / "report.md").read_text()
+    assert report["metrics"]["frechet_distance"]["better"] == "lower"
+    md = (fashion_run / "eval" / "report.md").read_text()
+    assert "## style_test" in md and "| attribute accuracy (higher is better) |" in md
+    assert "Fréchet distance (classifier) (lower is better)" in md and "held-out accuracy" in md
+
+
+def test_a_pipeline_folder_trains_by_path(tmp_path):
+    """model.source=/path: a diffusers pipeline folder (the tiny-sd pipeline saved under a name of our own), as a
+    real Stable Diffusion checkpoint would be given."""
+    import shutil
+
+    from cookbook.models import MODEL_SOURCES
+
+    folder = tmp_path / "my-sd"
+    shutil.copytree(MODEL_SOURCES.get("tiny-sd").ensure(), folder)
+    run = tmp_path / "run"
+    proc = run_cli("train", "fashion", "--config", "tiny", f"output_dir={run}", f"model.source={folder}",
+                   "train.max_steps=1", "diffusion.sample_every=0")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    m = read_metrics(run)
+    assert m["completed"] is True and m["model_source"] == f"local folder {folder}"

@@ -36,6 +36,51 @@ def test_miniature_pretraining_gives_a_loadable_pipeline(tmp_path):
     assert image.shape == (32, 32, 3) and image.dtype == np.uint8
 
 
+@pytest.mark.integration
+def test_an_interrupted_build_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    """Stopped right after its UNet-stage checkpoint at step 2 of 3, the build continues from that checkpoint on
+    the next call and ends with the weights and losses of a build that was never stopped."""
+    import torch
+    from safetensors.torch import load_file
+
+    corpus = data.build_corpus(seed=1, sizes={**data.SPLIT_SIZES, "base_train": 8}, folder=tmp_path / "corpus",
+                               splits=("base_train",))
+    plan = base_model.PretrainPlan(vae_steps=2, unet_steps=3, batch_size=2, checkpoint_every=1)
+    straight = base_model.pretrain(tmp_path / "straight", plan, corpus=corpus)
+
+    real_save = base_model._save_state
+
+    def save_then_stop(work, state):
+        real_save(work, state)
+        if state["stage"] == "unet" and state["stages"]["unet"]["step"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(base_model, "_save_state", save_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        base_model.pretrain(tmp_path / "resumed", plan, corpus=corpus)
+    assert (tmp_path / "resumed" / base_model.STATE).is_file()
+    monkeypatch.setattr(base_model, "_save_state", real_save)
+    resumed = base_model.pretrain(tmp_path / "resumed", plan, corpus=corpus)
+    assert resumed["unet_loss_last50"] == straight["unet_loss_last50"]
+    a = load_file(tmp_path / "straight" / "unet" / "diffusion_pytorch_model.safetensors")
+    b = load_file(tmp_path / "resumed" / "unet" / "diffusion_pytorch_model.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not (tmp_path / "resumed" / base_model.STATE).exists()  # a finished build drops its state
+
+
+def test_a_state_from_another_plan_is_refused(tmp_path):
+    import torch
+
+    from cookbook.errors import CookbookError
+
+    (tmp_path / "sd").mkdir()
+    torch.save({"plan": {"vae_steps": 7}}, tmp_path / "sd" / base_model.STATE)
+    corpus = data.build_corpus(seed=1, sizes={**data.SPLIT_SIZES, "base_train": 2}, folder=tmp_path / "corpus",
+                               splits=("base_train",))
+    with pytest.raises(CookbookError, match="another plan"):
+        base_model.pretrain(tmp_path / "sd", base_model.PretrainPlan(vae_steps=1, unet_steps=1), corpus=corpus)
+
+
 def test_the_source_is_registered_and_labelled():
     source = MODEL_SOURCES.get("sd-fashion-base")
     assert source.kind == "diffusion" and "not Stable Diffusion" in source.card_note
@@ -49,3 +94,25 @@ def test_a_folder_that_is_not_a_pipeline_fails_clearly(tmp_path):
     empty.mkdir()
     with pytest.raises(ModelSourceError, match="no config.json, nor a diffusers model_index.json"):
         resolve_model(str(empty))
+
+
+def test_a_saved_pipeline_loads_by_path_with_its_own_weights(tmp_path):
+    """The path a real Stable Diffusion checkpoint takes (model.source=/path/to/folder): a pipeline saved by
+    diffusers' save_pretrained (here a tiny random one) comes back part for part, weights unchanged."""
+    import torch
+
+    from cookbook.models.sd_build import SdShape, build_components, save_pipeline
+
+    torch.manual_seed(3)
+    shape = SdShape(image_size=16, vocab_size=300)
+    parts = build_components(shape, tmp_path / "tok", ["a red dress with long sleeves"] * 8)
+    save_pipeline(parts, tmp_path / "my-sd")
+    resolved = resolve_model(str(tmp_path / "my-sd"))
+    assert resolved.source == "local" and resolved.describe() == f"local folder {tmp_path / 'my-sd'}"
+    loaded = load_parts(resolved)
+    for name in ("unet", "vae", "text_encoder"):
+        saved, back = parts[name].state_dict(), getattr(loaded, name).state_dict()
+        assert saved.keys() == back.keys() and all(torch.equal(saved[k], back[k]) for k in saved), name
+    assert loaded.tokenizer("a red dress").input_ids == parts["tokenizer"]("a red dress").input_ids
+    assert loaded.noise_scheduler.config.num_train_timesteps == shape.train_timesteps
+    assert not any(p.requires_grad for p in loaded.vae.parameters())  # frozen; the UNet is what trains

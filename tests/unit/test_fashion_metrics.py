@@ -21,14 +21,38 @@ def test_reads_the_colour_of_real_sketches():
     assert {o.colour for o in outfits} == set(COLOURS)
 
 
-def test_score_images_counts_hits_and_groups():
+class _Reader:
+    """A stand-in classifier that reads back the attributes it is told, with features drawn per image."""
+
+    record = {"heldout_accuracy": {"base_test": {"mean": 0.5}}}
+
+    def __init__(self, reads):
+        self.reads, self.calls = reads, 0
+
+    def predict(self, images):
+        self.calls += 1
+        rng = np.random.default_rng(self.calls)
+        return self.reads[: len(images)], rng.normal(size=(len(images), 4))
+
+
+def test_score_images_counts_hits_per_attribute_and_group(tmp_path):
     rng = random.Random(1)
     outfits = [draw_outfit(rng, "style") for _ in range(6)]
-    examples = [ImageExample(id=str(i), image_path="", prompt="", group=o.pattern, attributes=o.attributes())
-                for i, o in enumerate(outfits)]
+    examples = []
+    for i, o in enumerate(outfits):
+        draw(o).save(tmp_path / f"{i}.png")
+        examples.append(ImageExample(id=str(i), image_path=str(tmp_path / f"{i}.png"), prompt="", group=o.pattern,
+                                     attributes=o.attributes()))
+    # the first three read right, the last three right but for the garment
+    reads = [o.attributes() for o in outfits[:3]] + [{**o.attributes(), "garment": "?"} for o in outfits[3:]]
     blank = np.full((32, 32, 3), BACKGROUND, dtype=np.uint8)
     images = [np.asarray(draw(o)) for o in outfits[:3]] + [blank] * 3
-    scored = score_images(images, examples)
-    assert scored["overall"] == {"colour_accuracy": 0.5, "n": 6}
+    scored = score_images(images, examples, classifier=_Reader(reads))
+    overall = scored["overall"]
+    assert overall["n"] == 6 and overall["colour_accuracy"] == 0.5
+    assert overall["acc_garment"] == 0.5 and overall["acc_colour"] == 1.0 and overall["all_attributes"] == 0.5
+    assert overall["attribute_accuracy"] == (7 * 1.0 + 0.5) / 8
+    assert overall["frechet_distance"] > 0
     assert sum(g["n"] for g in scored["by_group"].values()) == 6
-    assert [p["read"] for p in scored["per_example"][3:]] == ["none"] * 3
+    assert [p["colour_read"] for p in scored["per_example"][3:]] == ["none"] * 3
+    assert "base_test 0.500" in scored["about"]

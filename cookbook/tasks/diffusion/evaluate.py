@@ -70,6 +70,9 @@ def evaluate_diffusion(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
         section["grid"] = f"{split}_grid.png"
         report["splits"][split] = section
     primary = recipe.primary_metric
+    shown = list(dict.fromkeys(m for v in report["splits"].values() for m in v["base"].get("overall", {})
+                               if m != "n"))  # in the order the recipe's score() gives them
+    report["metrics"] = {m: {"label": recipe.metric_labels.get(m, m), "better": recipe.direction(m)} for m in shown}
     report["summary"] = ", ".join(
         f"{s}: denoising loss {v['base']['denoise_loss']:.4f} -> {v['tuned']['denoise_loss']:.4f}"
         + (f", {primary} {v['base']['overall'][primary]:.3f} -> {v['tuned']['overall'][primary]:.3f}"
@@ -86,13 +89,19 @@ def write_report(out_dir: Path, report: dict) -> None:
              f"{report['resolution']}x{report['resolution']} images, DDIM {report['inference_steps']} steps, "
              f"guidance {report['guidance_scale']}. Denoising loss: plain MSE of the noise prediction with the same "
              "seeded noise and timestep per row for both systems.", ""]
+    metrics = report.get("metrics", {})
+    arrow = {"higher": " (higher is better)", "lower": " (lower is better)", "neither": ""}
     for split, section in report["splits"].items():
-        metrics = sorted(section["base"].get("overall", {}))
-        lines += [f"## {split}", "", "| system | denoising loss | s / image | " + " | ".join(metrics) + " |",
-                  "|---|---|---|" + "---|" * len(metrics)]
-        for name in ("base", "tuned"):
-            s = section[name]
-            cells = " | ".join(f"{s['overall'][m]:.4g}" for m in metrics)
-            lines.append(f"| {name} | {s['denoise_loss']:.4f} | {s['seconds_per_image']} | {cells} |")
+        base, tuned = section["base"], section["tuned"]
+        lines += [f"## {split}", "", f"{base.get('overall', {}).get('n', '?')} rows.", "",
+                  "| metric | base | tuned |", "|---|---|---|",
+                  f"| denoising loss (lower is better) | {base['denoise_loss']:.4f} | {tuned['denoise_loss']:.4f} |",
+                  f"| seconds per image | {base['seconds_per_image']} | {tuned['seconds_per_image']} |"]
+        for m, info in metrics.items():
+            if m in base.get("overall", {}):
+                lines.append(f"| {info['label']}{arrow[info['better']]} | {base['overall'][m]:.4g} | "
+                             f"{tuned['overall'][m]:.4g} |")
+        if base.get("about"):
+            lines += ["", base["about"] + "."]
         lines += ["", f"Top row base, bottom row tuned: ![{split}]({section['grid']})", ""]
     (out_dir / "report.md").write_text("\n".join(lines), encoding="utf-8")
