@@ -1,7 +1,7 @@
 """Where an SFT step's time goes: torch.profiler over the bench's own trainer (cookbook/bench.py build_ours),
 operators grouped as in issue 16's table, with the achieved rate of each matmul group.
 
-    python -m cookbook.bench_profile domain=telecom [steps=3 chunk_rows=64 fused_head=false ...]
+    python -m cookbook.bench_profile domain=<text domain> [steps=3 chunk_rows=64 fused_head=false ...]
 
 The first step is a warm-up; the remaining steps are profiled. Groups are by each operator's self time: the
 output-layer matmuls and elementwise ops are the ones with a vocabulary-sized operand, the LoRA matmuls the ones
