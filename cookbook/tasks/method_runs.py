@@ -41,9 +41,33 @@ def publish(report: dict, write_domain_report: Callable[[Path, list[dict]], None
     returns the folder."""
     folder = reports_dir() / report["domain"]
     folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / f"compare_{Path(report['base_model']).name}.json", report)
+    path = folder / f"compare_{Path(report['base_model']).name}.json"
+    write_json(path, with_earlier_rows(report, read_json(path)))
     write_domain_report(folder, [read_json(p) for p in sorted(folder.glob("compare_*.json"))])
     return folder
+
+
+# What must match for an earlier comparison's rows to stand next to a new one's.
+SAME_SETUP = ("domain", "config", "overrides", "base_model", "split", "n_examples", "decoding", "budget", "metrics")
+
+
+def with_earlier_rows(report: dict, earlier: dict) -> dict:
+    """`report`, plus the rows of methods an earlier comparison measured and this one did not, when both used the
+    same setup and scored the same base answers (so each kept row's paired delta against the base still holds).
+    A comparison can thus run its methods in parts; each row says when it was measured."""
+    for row in report["rows"]:
+        row.setdefault("measured", report["created"])
+    if not earlier.get("rows") or any(earlier.get(k) != report.get(k) for k in SAME_SETUP):
+        return report
+    if earlier["rows"][0].get("overall") != report["rows"][0].get("overall"):
+        return report  # another base: the earlier deltas were against other answers
+    have = {row["system"] for row in report["rows"]}
+    kept = [{**row, "measured": row.get("measured", earlier.get("created"))} for row in earlier["rows"]
+            if row["system"] not in have]
+    if not kept:
+        return report
+    methods = [*report.get("methods", []), *(r["system"] for r in kept)]
+    return {**report, "rows": report["rows"] + kept, "methods": methods}
 
 
 def cell(v) -> str:

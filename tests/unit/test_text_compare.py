@@ -121,3 +121,21 @@ def test_domain_report_is_rebuilt_over_every_base_model(tmp_path, monkeypatch):
     assert "## `models/tiny-a`" in md and "## `tiny-b`" in md and "](compare_rougeL_vs_params.png)" in md
     assert md.count("| apt | 1,000 | 800 |") == 2
     assert (folder / "compare_rougeL_vs_params.png").stat().st_size > 5000
+
+
+def test_a_comparison_in_parts_keeps_the_earlier_rows_only_for_the_same_setup_and_base(tmp_path, monkeypatch):
+    monkeypatch.setenv("COOKBOOK_REPORTS_DIR", str(tmp_path))
+    publish(_report("tiny-a", 0.2), write_domain_report)
+    second = _report("tiny-a", 0.2)
+    second["created"] = "2026-12-03 08:00:00"
+    second["rows"] = [second["rows"][0], {**second["rows"][1], "system": "dora"}]
+    folder = publish(second, write_domain_report)
+    merged = json.loads((folder / "compare_tiny-a.json").read_text())
+    assert [r["system"] for r in merged["rows"]] == ["base", "dora", "lora", "apt"]
+    assert [r["measured"] for r in merged["rows"]] == ["2026-12-03 08:00:00"] * 2 + ["2026-12-02 12:00:00"] * 2
+    assert "| dora |" in (folder / "compare.md").read_text()
+    # Another base answer set (or setup): the earlier rows' deltas no longer hold, so they are not kept.
+    third = _report("tiny-a", 0.3)
+    third["rows"] = third["rows"][:2]
+    publish(third, write_domain_report)
+    assert [r["system"] for r in json.loads((folder / "compare_tiny-a.json").read_text())["rows"]] == ["base", "lora"]
