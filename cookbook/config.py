@@ -131,6 +131,9 @@ class DpoConfig:
     # chunked: log-probabilities of completion tokens only, output layer in row chunks of train.loss_chunk_size.
     # standard: TRL's fused head (every position of the batch, prompt and padding included), as a plain script has.
     logprobs: str = choice("chunked", "chunked", "standard")
+    # true: each training step runs its sequences one at a time, each cut to its own length, with TRL's loss
+    # (cookbook/tasks/preference/per_sequence.py); false: TRL's batched step (all 2 x batch_size rows padded together)
+    per_sequence: bool = True
 
 
 @dataclass

@@ -83,7 +83,7 @@ def build_dpo_trainer(cfg: RunConfig, recipe, run_dir: Path, method: str, resolv
         eval_dataset=to_dataset(fmt, recipe.system_prompt, eval_rows) if eval_rows else None,
         processing_class=tokenizer, end_of_turn=end_of_turn_token(fmt), logprobs=cfg.dpo.logprobs,
         chunk_rows=cfg.train.loss_chunk_size, penalty=spec.penalty, fused_head=cfg.train.fused_head,
-        lean_lora=cfg.train.lean_lora,
+        lean_lora=cfg.train.lean_lora, per_sequence=cfg.dpo.per_sequence,
     )
     return trainer, train_rows, eval_rows
 
