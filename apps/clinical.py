@@ -90,7 +90,8 @@ def summary_card(system: str, text: str, adm: Admission, reference: str, record_
     body = "<br>".join(sentence_html(s, record_lines) for s in sentences) or "<i>(empty summary)</i>"
     n_bad = sum(s.status == "unsupported" for s in sentences)
     n_linked = sum(bool(s.lines) for s in sentences)
-    facts = (f"fact recall {row['fact_recall']:.2f}, hallucination rate {row['hallucination_rate']:.2f}, "
+    recall = "n/a (no facts to recall)" if row["fact_recall"] is None else f"{row['fact_recall']:.2f}"
+    facts = (f"fact recall {recall}, hallucination rate {row['hallucination_rate']:.2f}, "
              f"identifier leak {'yes' if row['leak_rate'] else 'no'}; {n_linked} sentences linked to the record, "
              f"{n_bad} unsupported")
     missing = ", ".join(row["missing"]) or "none"

@@ -18,6 +18,8 @@ def mean_interval(values: list[float], seed: int = 0, samples: int = SAMPLES) ->
     return [float(lo), float(hi)]
 
 
-def paired_interval(a: list[float], b: list[float], seed: int = 0) -> list[float]:
-    """Percentile 95% interval of mean(b - a), the same examples resampled for both systems."""
-    return mean_interval(np.asarray(b, dtype=float) - np.asarray(a, dtype=float), seed=seed)
+def paired_interval(a: list[float | None], b: list[float | None], seed: int = 0) -> list[float]:
+    """Percentile 95% interval of mean(b - a), the same examples resampled for both systems; an example where a
+    metric does not apply (None in either list) is left out of both."""
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
+    return mean_interval([y - x for x, y in pairs], seed=seed)

@@ -96,8 +96,11 @@ class Recipe:
     # Its finished runs are judge adapters: `make judge-calibrate` adds the newest to the judges it compares.
     trains_judges: bool = False
 
-    def verdict(self, metric: str, new: float, old: float) -> str:
-        """"better", "worse" or "same" for a change of `metric` from `old` to `new`; "n/a" for a descriptive one."""
+    def verdict(self, metric: str, new: float | None, old: float | None) -> str:
+        """"better", "worse" or "same" for a change of `metric` from `old` to `new`; "n/a" for a descriptive one or
+        one that does not apply (None)."""
+        if new is None or old is None:
+            return "n/a"
         if new == old:
             return "same"
         if self.direction(metric) == "neither":

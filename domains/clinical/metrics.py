@@ -175,12 +175,14 @@ def score_one(prediction: str, adm: Admission, reference: str = "", rouge: bool 
     supported, unsupported = stated_facts(rf, c)
     leaked = leaks(prediction, adm)
     n_required = sum(len(v) for v in rf.required.values())
-    row = {"fact_recall": sum(len(v) for v in found.values()) / n_required,
+    # A recall over no facts does not apply (None: a pasted record without procedures is neither 0 nor 1 there).
+    row = {"fact_recall": sum(len(v) for v in found.values()) / n_required if n_required else None,
            "hallucination_rate": len(unsupported) / (len(supported) + len(unsupported)) if supported or unsupported
            else 0.0,
            "leak_rate": float(any(leaked.values())),
            "rougeL": rouge_l(prediction, reference) if reference and rouge else 0.0}
-    row.update({f"recall_{cat}": len(found[cat]) / len(rf.required[cat]) for cat in RECALL_CATEGORIES})
+    row.update({f"recall_{cat}": len(found[cat]) / len(rf.required[cat]) if rf.required[cat] else None
+                for cat in RECALL_CATEGORIES})
     ref_words = len(reference.split())
     row.update({"length_ratio": len(prediction.split()) / ref_words if ref_words else 0.0,
                 "sections_in_order": sections_in_order(prediction), "redundancy": redundancy(prediction)})
@@ -194,7 +196,7 @@ def score_one(prediction: str, adm: Admission, reference: str = "", rouge: bool 
 def bootstrap_ci(values, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> list[float]:
     """Percentile 95% interval of the mean, resampling admissions with replacement (seeded: the same scores give
     the same interval)."""
-    x = np.asarray(list(values), dtype=float)
+    x = np.asarray([v for v in values if v is not None], dtype=float)  # None: the metric does not apply
     if len(x) == 0:
         return [0.0, 0.0]
     rng = np.random.default_rng(seed)
@@ -203,8 +205,14 @@ def bootstrap_ci(values, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> lis
     return [float(lo), float(hi)]
 
 
+def _mean_applicable(values) -> float | None:
+    """Mean over the admissions where the metric applies; None where it applies to none."""
+    v = [x for x in values if x is not None]
+    return mean(v) if v else None
+
+
 def _summary(rows: list[dict]) -> dict:
-    out = {k: mean(r[k] for r in rows) for k in METRICS}
+    out = {k: _mean_applicable(r[k] for r in rows) for k in METRICS}
     out["n"] = len(rows)
     return out
 

@@ -102,3 +102,22 @@ def test_score_has_the_recipe_shape_and_seeded_intervals(admissions):
     lo, hi = out["intervals"]["fact_recall"]
     assert lo < 0.5 < hi and out["intervals"] == metrics.score(preds, examples)["intervals"]
     assert out["per_example"][1]["rougeL"] == pytest.approx(1.0)
+
+
+def test_a_recall_over_no_facts_does_not_apply_and_is_left_out_of_means_and_intervals(admissions):
+    import dataclasses
+
+    from cookbook.intervals import paired_interval
+
+    a = admissions[0]
+    no_procedures = dataclasses.replace(a, events=[e for e in a.events if e.kind != "PROCEDURE"])
+    row = metrics.score_one(build(no_procedures).text(), no_procedures)
+    assert row["recall_procedures"] is None and row["fact_recall"] == 1.0
+    rows = [no_procedures, *admissions[1:4]]
+    examples = [TextExample(id=x.id, prompt=render(x), reference=build(x).text(), group=x.category) for x in rows]
+    out = metrics.score(["", *(e.reference for e in examples[1:])], examples)
+    assert out["per_example"][0]["recall_procedures"] is None
+    assert out["overall"]["recall_procedures"] == 1.0  # the three admissions with procedures, all recalled
+    assert out["intervals"]["recall_procedures"] == [1.0, 1.0]
+    assert out["overall"]["recall_diagnoses"] == pytest.approx(0.75)  # applies to all four, the first missed
+    assert paired_interval([None, 0.0, 0.5], [1.0, 1.0, 0.5]) == pytest.approx([0.0, 1.0])

@@ -28,6 +28,11 @@ from cookbook.tasks.text.report import metric_keys, primary_metric
 SHOWN = 3  # answers written into report.md (all of them are in report.json)
 
 
+def _difference(new: float | None, old: float | None) -> float | None:
+    """new - old; None where the metric applies to neither system's examples."""
+    return None if new is None or old is None else new - old
+
+
 def load_stages(run_dir: Path, stages: list[str]) -> TunedModel:
     """One base model with each stage's adapter loaded under the stage's name (`model.set_adapter(stage)`)."""
     from peft import PeftModel
@@ -123,7 +128,7 @@ def evaluate_preference(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
     report["differences"] = {}
     for a, b in zip(systems, systems[1:], strict=False):
         report["differences"][f"{b} - {a}"] = {
-            k: {"delta": report["systems"][b]["overall"][k] - report["systems"][a]["overall"][k],
+            k: {"delta": _difference(report["systems"][b]["overall"][k], report["systems"][a]["overall"][k]),
                 "interval": paired_interval([r[k] for r in per_example[a]], [r[k] for r in per_example[b]]),
                 "verdict": recipe.verdict(k, report["systems"][b]["overall"][k], report["systems"][a]["overall"][k])}
             for k in keys}

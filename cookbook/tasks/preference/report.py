@@ -45,6 +45,8 @@ def tradeoff_plot(path: Path, report: dict) -> bool:
 
 
 def _cell(s: dict, k: str) -> str:
+    if s["overall"][k] is None:
+        return "n/a"  # the metric applies to none of the examples (e.g. a recall over no facts)
     ci = s.get("intervals", {}).get(k)
     return f"{s['overall'][k]:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else f"{s['overall'][k]:.3f}"
 
@@ -72,8 +74,8 @@ def write_report(out_dir: Path, report: dict, shown: int) -> None:
             d = diffs[k]
             lo, hi = d["interval"]
             verdict = "excludes 0" if lo > 0 or hi < 0 else "includes 0"
-            lines.append(f"| {title[k]} | {d['delta']:+.4f} | [{lo:+.4f}, {hi:+.4f}] ({verdict}) | "
-                         f"{d['verdict']} |")
+            change = "n/a" if d["delta"] is None else f"{d['delta']:+.4f}"
+            lines.append(f"| {title[k]} | {change} | [{lo:+.4f}, {hi:+.4f}] ({verdict}) | {d['verdict']} |")
     if tradeoff_plot(out_dir / "tradeoff.png", report):
         x, y = report["tradeoff"]
         lines += ["", f"![{label.get(y, y)} against {label.get(x, x)}](tradeoff.png)"]
@@ -84,7 +86,7 @@ def write_report(out_dir: Path, report: dict, shown: int) -> None:
         sys_report = report["systems"][s]
         after = sys_report.get("after_filter", {})
         through = ("; on the filtered text: " + ", ".join(f"{label.get(k, k)} {v:.3f}" for k, v in after.items()
-                                                           if k in keys)) if after else ""
+                                                           if k in keys and v is not None)) if after else ""
         lines.append(f"- {s}: {_caught(sys_report.get('filter_caught', {}))}{through}")
     lines.append(f"- the prompts shown: {_caught(report.get('shown_prompts_filter_caught', {}))}")
     lines += ["", "## Sample answers", ""]
