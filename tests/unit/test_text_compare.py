@@ -139,3 +139,12 @@ def test_a_comparison_in_parts_keeps_the_earlier_rows_only_for_the_same_setup_an
     third["rows"] = third["rows"][:2]
     publish(third, write_domain_report)
     assert [r["system"] for r in json.loads((folder / "compare_tiny-a.json").read_text())["rows"]] == ["base", "lora"]
+
+
+def test_a_report_in_parts_says_which_rows_were_measured_when():
+    from cookbook.tasks.text.compare_report import describe
+
+    report = _report("tiny-a", 0.2)
+    assert describe(report).endswith("Measured 2026-12-02 12:00:00.")
+    report["rows"][2]["measured"] = "2026-12-03 08:00:00"
+    assert describe(report).endswith("Measured in parts: base, lora 2026-12-02 12:00:00; apt 2026-12-03 08:00:00.")
