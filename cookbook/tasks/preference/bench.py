@@ -4,7 +4,8 @@ reports/bench/dpo.json.
 
 Both continue one LoRA adapter (built once, standing in for the SFT stage's) with the reference being that adapter
 (TRL's "ref" copy, `ref_model=None`), fp32 on CPU, no gradient checkpointing, the same seed and data order. What
-differs is what the cookbook adds: the completion-only chunked log-probability head (logprobs.py), and answers ending
+differs is what the cookbook adds: the completion-only chunked log-probability head (logprobs.py), steps that hold one
+sequence's activations at a time instead of the whole padded batch's (per_sequence.py), and answers ending
 at the chat template's end of turn, where TRL appends the tokenizer's EOS too (one token per sequence on Gemma; none
 on Qwen, whose EOS is its end of turn).
 """
@@ -31,7 +32,7 @@ class DpoBenchSettings:
     model: str = "qwen2.5-coder-0.5b-instruct"
     r: int = 16
     alpha: int = 32
-    steps: int = 4
+    steps: int = 2  # of 2 pairs of ~900-token sequences: the plain script peaks near 23 GB here at batch 2
     batch_size: int = 2  # pairs per step
     max_seq_len: int = 1280
     lr: float = 5e-5
@@ -169,9 +170,9 @@ def run_dpo_bench(overrides: list[str]) -> dict:
         "benchmark": "dpo", "date": time.strftime("%Y-%m-%d %H:%M"), "settings": asdict(s),
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                     "load_average_1min_at_end": round(os.getloadavg()[0], 2)},
-        "what": "ours = cookbook DPO stage (completion-only chunked log-probabilities); baseline = plain TRL "
-                "DPOTrainer script; both continue the same LoRA adapter with it as the reference (ref_model=None); "
-                "tokens = non-padding tokens of the chosen and rejected sequences; peak RSS = whole worker process",
+        "what": "ours = cookbook DPO stage (completion-only chunked log-probabilities, per-sequence steps); "
+                "baseline = plain TRL DPOTrainer script; both continue the same LoRA adapter with it as the reference "
+                "(ref_model=None); tokens = non-padding tokens of the chosen and rejected sequences; peak RSS = whole worker process",
         "ours": results["ours"], "baseline": results["baseline"],
         "tokens_per_s_ratio": results["ours"]["tokens_per_s"] / results["baseline"]["tokens_per_s"],
         "peak_rss_ratio": results["ours"]["peak_rss_mb"] / results["baseline"]["peak_rss_mb"],
