@@ -172,7 +172,8 @@ def run_dpo_bench(overrides: list[str]) -> dict:
                     "load_average_1min_at_end": round(os.getloadavg()[0], 2)},
         "what": "ours = cookbook DPO stage (completion-only chunked log-probabilities, per-sequence steps); "
                 "baseline = plain TRL DPOTrainer script; both continue the same LoRA adapter with it as the reference "
-                "(ref_model=None); tokens = non-padding tokens of the chosen and rejected sequences; peak RSS = whole worker process",
+                "(ref_model=None); tokens = non-padding tokens of the chosen and rejected sequences; peak RSS = whole "
+                "worker process",
         "ours": results["ours"], "baseline": results["baseline"],
         "tokens_per_s_ratio": results["ours"]["tokens_per_s"] / results["baseline"]["tokens_per_s"],
         "peak_rss_ratio": results["ours"]["peak_rss_mb"] / results["baseline"]["peak_rss_mb"],
