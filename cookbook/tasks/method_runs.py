@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,6 +48,14 @@ def publish(report: dict, write_domain_report: Callable[[Path, list[dict]], None
     return folder
 
 
+def stamp_measured(rows: list[dict]) -> str:
+    """Now, also written into each row as when it was measured (published rows keep it beside kept earlier rows)."""
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    for row in rows:
+        row["measured"] = now
+    return now
+
+
 # What must match for an earlier comparison's rows to stand next to a new one's.
 SAME_SETUP = ("domain", "config", "overrides", "base_model", "split", "n_examples", "decoding", "budget", "metrics")
 
@@ -59,7 +68,7 @@ def with_earlier_rows(report: dict, earlier: dict) -> dict:
         row.setdefault("measured", report["created"])
     if not earlier.get("rows") or any(earlier.get(k) != report.get(k) for k in SAME_SETUP):
         return report
-    if earlier["rows"][0].get("overall") != report["rows"][0].get("overall"):
+    if scores_of(earlier["rows"][0]) != scores_of(report["rows"][0]):
         return report  # another base: the earlier deltas were against other answers
     have = {row["system"] for row in report["rows"]}
     kept = [{**row, "measured": row.get("measured", earlier.get("created"))} for row in earlier["rows"]
@@ -68,6 +77,13 @@ def with_earlier_rows(report: dict, earlier: dict) -> dict:
         return report
     methods = [*report.get("methods", []), *(r["system"] for r in kept)]
     return {**report, "rows": report["rows"] + kept, "methods": methods}
+
+
+def scores_of(row: dict):
+    """A row's overall scores: one set, or one per benchmark split."""
+    if "splits" in row:
+        return {split: scored.get("overall") for split, scored in row["splits"].items()}
+    return row.get("overall")
 
 
 def cell(v) -> str:

@@ -148,3 +148,16 @@ def test_a_report_in_parts_says_which_rows_were_measured_when():
     assert describe(report).endswith("Measured 2026-12-02 12:00:00.")
     report["rows"][2]["measured"] = "2026-12-03 08:00:00"
     assert describe(report).endswith("Measured in parts: base, lora 2026-12-02 12:00:00; apt 2026-12-03 08:00:00.")
+
+
+def test_program_rows_in_parts_are_kept_only_when_every_benchmark_split_of_the_base_matches():
+    from cookbook.tasks.method_runs import with_earlier_rows
+
+    def report(base_pass, systems):
+        base = {"system": "base", "splits": {"humaneval": {"overall": {"pass@1": base_pass}, "sampling_s": 1.0}}}
+        rows = [base] + [{"system": s, "splits": {"humaneval": {"overall": {"pass@1": 0.5}}}} for s in systems]
+        return {"domain": "code", "created": "2026-12-03 09:00:00", "methods": systems, "rows": rows}
+
+    earlier = report(0.25, ["lora"])
+    assert [r["system"] for r in with_earlier_rows(report(0.25, ["ia3"]), earlier)["rows"]] == ["base", "ia3", "lora"]
+    assert [r["system"] for r in with_earlier_rows(report(0.30, ["ia3"]), earlier)["rows"]] == ["base", "ia3"]

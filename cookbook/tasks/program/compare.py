@@ -10,14 +10,13 @@ reports/<domain>/compare.md and its Pareto plots are rebuilt over every base mod
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from cookbook.config import RunConfig
 from cookbook.recipe import Recipe
 from cookbook.runs import write_json
-from cookbook.tasks.method_runs import publish, run_columns, train_method_run
+from cookbook.tasks.method_runs import publish, run_columns, stamp_measured, train_method_run
 from cookbook.tasks.program.compare_report import write_domain_report, write_run_report
 from cookbook.tasks.program.evaluate import cached_samples, split_examples
 from cookbook.tasks.program.sampling import SamplingSettings, sample_completions
@@ -77,7 +76,7 @@ def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: 
     report = {"domain": recipe.name, "config": config_name, "overrides": overrides, "base_model": cfg.model.source,
               "methods": methods, "sampling": asdict(settings), "shots": cfg.eval.shots,
               "splits": {s: len(e) for s, e in splits.items()}, "metrics": metrics,
-              "primary_metric": recipe.primary_metric, "rows": rows, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+              "primary_metric": recipe.primary_metric, "rows": rows, "created": stamp_measured(rows)}
     write_json(out_dir / "report.json", report)
     write_run_report(out_dir, report)
     publish(report, write_domain_report)

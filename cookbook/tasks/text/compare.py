@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from cookbook.peft_methods import PEFT_METHODS
 from cookbook.recipe import Recipe
 from cookbook.runs import read_json, write_json
 from cookbook.tasks.answer_cache import cached_samples
-from cookbook.tasks.method_runs import publish, run_columns, train_method_run
+from cookbook.tasks.method_runs import publish, run_columns, stamp_measured, train_method_run
 from cookbook.tasks.text.answers import held_out
 from cookbook.tasks.text.compare_report import write_domain_report, write_run_report
 from cookbook.tasks.text.examples import prompt_text, system_prompt_for
@@ -152,7 +151,7 @@ def compare_text(cfg: RunConfig, recipe: Recipe, config_name: str, methods: list
                          "grad_accum": cfg.train.grad_accum, "lr": cfg.train.lr},
               "metrics": keys, "primary_metric": primary_metric(recipe, keys),
               "metric_labels": {k: recipe.metric_labels.get(k, k) for k in keys}, "rows": rows,
-              "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+              "created": stamp_measured(rows)}
     write_json(out_dir / "report.json", report)
     write_run_report(out_dir, report)
     publish(report, write_domain_report)
