@@ -57,7 +57,7 @@ eval: setup
 
 compare: setup
 	$(BIN)/cookbook compare $(DOMAIN) --methods $(METHODS) --config $(CONFIG) $(if $(OUTPUT),--output $(OUTPUT)) \
-	  $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(ARGS)
+	  $(if $(MODEL),model.source=$(MODEL)) $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(ARGS)
 
 # No DOMAIN: the hub (every domain, its latest finished run in RUNS_ROOT/<domain>/, its demo in a tab);
 # DOMAIN=x RUN=dir: that domain's own demo.
