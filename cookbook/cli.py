@@ -105,6 +105,7 @@ def cmd_demo(args) -> int:
 
 def cmd_compare(args) -> int:
     from cookbook.peft_methods import PEFT_METHODS
+    from cookbook.tasks.method_runs import method_spec
 
     recipe = get_recipe(args.domain)
     task = get_task(recipe.task)
@@ -113,7 +114,7 @@ def cmd_compare(args) -> int:
     cfg = recipe.load_config(args.config, args.overrides)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for m in methods:
-        spec = PEFT_METHODS.get(m)  # unknown names fail here, before anything trains
+        spec = PEFT_METHODS.get(method_spec(m)[0])  # unknown names fail here, before anything trains
         if not spec.supports(task.method_kind):
             raise CookbookError(f"compare: method '{m}' does not support {task.method_kind} training")
         ok, why = spec.available()
@@ -170,7 +171,9 @@ def parser() -> argparse.ArgumentParser:
         sp.set_defaults(fn=fn)
     sp = sub.add_parser("compare", help="train several methods at equal steps and compare them")
     sp.add_argument("domain")
-    sp.add_argument("--methods", required=True, help="comma-separated, e.g. lora,adalora,bitfit,s2lora")
+    sp.add_argument("--methods", required=True,
+                    help="comma-separated, e.g. lora,adalora,bitfit,s2lora; a method with its own peft settings: "
+                         "conv_adapter:adapter_size=large")
     sp.add_argument("--config", default="default")
     sp.add_argument("--output", help="comparison directory (default runs/<domain>/compare)")
     sp.add_argument("overrides", nargs="*")

@@ -52,21 +52,23 @@ def loss_curve(path: Path, log_history: list[dict]) -> bool:
     return True
 
 
-def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The points no other point beats: fewer or equal parameters and a higher score."""
+def pareto_front(points: list[tuple[float, float]], higher_is_better: bool = True) -> list[tuple[float, float]]:
+    """The points no other point beats: fewer or equal parameters and a better score."""
+    sign = 1.0 if higher_is_better else -1.0
     front, best = [], float("-inf")
-    for x, y in sorted(points, key=lambda p: (p[0], -p[1])):
-        if y > best:
+    for x, y in sorted(points, key=lambda p: (p[0], -sign * p[1])):
+        if sign * y > best:
             front.append((x, y))
-            best = y
+            best = sign * y
     return front
 
 
 def quality_vs_params(path: Path, series: dict[str, list[dict]], ylabel: str, title: str,
-                      xlabel: str = "trainable parameters (log; untuned systems plotted at 1)") -> None:
+                      xlabel: str = "trainable parameters (log; untuned systems plotted at 1)",
+                      higher_is_better: bool = True) -> None:
     """A score against trainable parameters (log x), one colour per series (a base model), each point labelled with
-    its system, a vertical bar where it has an `interval`, and each series' Pareto frontier (higher is better)
-    dashed. A point: {"system", "params", "score", "interval": [lo, hi] or absent}."""
+    its system, a vertical bar where it has an `interval`, and each series' Pareto frontier (by
+    `higher_is_better`) dashed. A point: {"system", "params", "score", "interval": [lo, hi] or absent}."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,7 +84,7 @@ def quality_vs_params(path: Path, series: dict[str, list[dict]], ylabel: str, ti
                 ax.errorbar([x], [y], yerr=[[y - lo_hi[0]], [lo_hi[1] - y]], color=color, capsize=3, lw=0.8)
             ax.scatter([x], [y], color=color, s=36)
             ax.annotate(p["system"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
-        front = pareto_front(xy)
+        front = pareto_front(xy, higher_is_better)
         ax.plot([p[0] for p in front], [p[1] for p in front], color=color, linestyle="--",
                 label=f"{label} (frontier)")
     ax.set_xscale("log")

@@ -20,12 +20,31 @@ RUN_COLUMNS = ("trainable_params", "total_params", "train_runtime_s", "peak_rss_
                "train_loss_last", "eval_loss")
 
 
+def method_spec(spec: str) -> tuple[str, list[str]]:
+    """`conv_adapter:adapter_size=large:adapter_layers=[0]` -> ("conv_adapter", ["peft.adapter_size=large", ...]):
+    a method with its own peft settings, so one comparison can hold several sizes of one method."""
+    name, *settings = spec.split(":")
+    for setting in settings:
+        if "=" not in setting:
+            raise CookbookError(f"method '{spec}': '{setting}' is not key=value (e.g. {name}:r=16)")
+    return name.strip(), [f"peft.{s.strip()}" for s in settings]
+
+
+def method_dir(out_dir: Path, spec: str) -> Path:
+    """The run directory of one method spec inside a comparison (conv_adapter:adapter_size=large ->
+    conv_adapter_adapter_size-large)."""
+    return Path(out_dir) / spec.replace(":", "_").replace("=", "-").replace("/", "-")
+
+
 def train_method_run(domain: str, config: str, method: str, run_dir: Path, overrides: list[str]) -> None:
+    """Train `method` (a spec: a name, optionally with :key=value peft settings) into `run_dir`, unless a finished
+    run is there."""
     if read_json(run_dir / "metrics.json").get("completed"):
         print(f"[cookbook] {method}: finished run in {run_dir}, reused", file=sys.stderr)
         return
-    cmd = [sys.executable, "-m", "cookbook.cli", "train", domain, "--config", config, f"peft.method={method}",
-           f"output_dir={run_dir}", *overrides]
+    name, settings = method_spec(method)
+    cmd = [sys.executable, "-m", "cookbook.cli", "train", domain, "--config", config, f"peft.method={name}",
+           f"output_dir={run_dir}", *overrides, *settings]
     print(f"[cookbook] {method}: {' '.join(cmd[2:])}", file=sys.stderr, flush=True)
     if subprocess.run(cmd).returncode != 0:
         raise CookbookError(f"training {method} failed (see above); fix it and re-run: finished methods are kept")
@@ -54,6 +73,17 @@ def stamp_measured(rows: list[dict]) -> str:
     for row in rows:
         row["measured"] = now
     return now
+
+
+def measured_when(report: dict) -> str:
+    """One date, or which rows were measured when (a comparison run in parts; the train times of rows measured
+    apart were taken under different machine loads)."""
+    dates: dict[str, list[str]] = {}
+    for row in report["rows"]:
+        dates.setdefault(row.get("measured", report["created"]), []).append(row["system"])
+    if len(dates) == 1:
+        return next(iter(dates))
+    return "in parts: " + "; ".join(f"{', '.join(systems)} {when}" for when, systems in sorted(dates.items()))
 
 
 # What must match for an earlier comparison's rows to stand next to a new one's.

@@ -13,7 +13,7 @@ from cookbook.runs import read_json, write_json
 from cookbook.tasks.asr.evaluate import transcribe_split
 from cookbook.tasks.asr.inference import base_only, load_asr_run
 from cookbook.tasks.asr.metrics import score_split
-from cookbook.tasks.method_runs import run_columns, train_method_run
+from cookbook.tasks.method_runs import method_dir, run_columns, train_method_run
 
 
 def _transcripts(cache: Path, make) -> dict:
@@ -41,7 +41,7 @@ def compare_methods(cfg: RunConfig, recipe: Recipe, config_name: str, methods: l
     if cfg.eval.max_samples:
         splits = {s: ex[: cfg.eval.max_samples] for s, ex in splits.items()}
     for method in methods:
-        train_method_run(recipe.name, config_name, method, out_dir / method, overrides)
+        train_method_run(recipe.name, config_name, method, method_dir(out_dir, method), overrides)
 
     rows = []
     base = _transcripts(out_dir / "base_transcripts.json",
@@ -49,7 +49,7 @@ def compare_methods(cfg: RunConfig, recipe: Recipe, config_name: str, methods: l
     rows.append({"system": "base", "trainable_params": 0, **_wer_columns(base, splits)})
     ranks = {}
     for method in methods:
-        run_dir = out_dir / method
+        run_dir = method_dir(out_dir, method)
         metrics = read_json(run_dir / "metrics.json")
         got = _transcripts(run_dir / "compare_transcripts.json",
                            lambda rd=run_dir, m=method: _evaluate(load_asr_run(rd), cfg, recipe, splits, True, m))

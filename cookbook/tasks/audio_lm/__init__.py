@@ -13,4 +13,5 @@ TASK = TaskKind(
     train=lazy("cookbook.tasks.audio_lm.train", "train_audio_lm"),
     load_run=lazy("cookbook.tasks.audio_lm.inference", "load_audio_lm_run"),
     evaluate=lazy("cookbook.tasks.audio_lm.evaluate", "evaluate_audio_lm"),
+    compare=lazy("cookbook.tasks.evaluated_compare", "compare_evaluated"),
 )

@@ -14,4 +14,5 @@ TASK = TaskKind(
     train=lazy("cookbook.tasks.diffusion.train", "train_diffusion"),
     load_run=lazy("cookbook.tasks.diffusion.inference", "load_diffusion_run"),
     evaluate=lazy("cookbook.tasks.diffusion.evaluate", "evaluate_diffusion"),
+    compare=lazy("cookbook.tasks.evaluated_compare", "compare_evaluated"),
 )

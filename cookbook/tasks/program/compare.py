@@ -16,7 +16,7 @@ from pathlib import Path
 from cookbook.config import RunConfig
 from cookbook.recipe import Recipe
 from cookbook.runs import write_json
-from cookbook.tasks.method_runs import publish, run_columns, stamp_measured, train_method_run
+from cookbook.tasks.method_runs import method_dir, publish, run_columns, stamp_measured, train_method_run
 from cookbook.tasks.program.compare_report import write_domain_report, write_run_report
 from cookbook.tasks.program.evaluate import cached_samples, split_examples
 from cookbook.tasks.program.sampling import SamplingSettings, sample_completions
@@ -55,7 +55,7 @@ def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: 
                      overrides: list[str]) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     for method in methods:
-        train_method_run(recipe.name, config_name, method, out_dir / method, overrides)
+        train_method_run(recipe.name, config_name, method, method_dir(out_dir, method), overrides)
     settings = SamplingSettings.from_eval(cfg.eval, seed=cfg.train.seed)
     splits = {s: split_examples(cfg, recipe, s) for s in recipe.test_splits}
     base = load_base(cfg.model.source)
@@ -68,7 +68,7 @@ def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: 
                                             out_dir / f"base-{cfg.eval.shots}-shot")})
     del base
     for method in methods:
-        run_dir = out_dir / method
+        run_dir = method_dir(out_dir, method)
         rows.append({"system": method, **run_columns(run_dir),
                      "splits": score_system(load_run(run_dir), cfg, recipe, splits, settings, True,
                                             run_dir / "compare")})

@@ -24,7 +24,7 @@ from cookbook.peft_methods import PEFT_METHODS
 from cookbook.recipe import Recipe
 from cookbook.runs import read_json, write_json
 from cookbook.tasks.answer_cache import cached_samples
-from cookbook.tasks.method_runs import publish, run_columns, stamp_measured, train_method_run
+from cookbook.tasks.method_runs import method_dir, method_spec, publish, run_columns, stamp_measured, train_method_run
 from cookbook.tasks.text.answers import held_out
 from cookbook.tasks.text.compare_report import write_domain_report, write_run_report
 from cookbook.tasks.text.examples import prompt_text, system_prompt_for
@@ -116,7 +116,7 @@ def method_row(method: str, run_dir: Path, cfg: RunConfig, recipe: Recipe, examp
         answers, seconds = cached_samples(path, key, lambda: answer(tm(), cfg, recipe, examples, True, method))
         source = str(path)
     row = {"system": method, **run_columns(run_dir), **scored(recipe, answers, examples, seconds, source)}
-    export = PEFT_METHODS.get(method).export
+    export = PEFT_METHODS.get(method_spec(method)[0]).export
     if export is not None:
         speed_key = {**key, "prompts": min(len(examples), cfg.eval.batch_size), "batch_size": cfg.eval.batch_size}
         row["export"], _ = cached_samples(run_dir / "compare" / "export.json", speed_key,
@@ -130,7 +130,7 @@ def compare_text(cfg: RunConfig, recipe: Recipe, config_name: str, methods: list
                  overrides: list[str]) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     for method in methods:
-        train_method_run(recipe.name, config_name, method, out_dir / method, overrides)
+        train_method_run(recipe.name, config_name, method, method_dir(out_dir, method), overrides)
     examples = held_out(cfg, recipe)
     answers, seconds = cached_samples(out_dir / "base" / "answers.json", answer_key(cfg, examples),
                                       lambda: answer(load_base(cfg.model.source), cfg, recipe, examples, False,
@@ -138,7 +138,7 @@ def compare_text(cfg: RunConfig, recipe: Recipe, config_name: str, methods: list
     gc.collect()
     rows = [{"system": "base", "trainable_params": 0,
              **scored(recipe, answers, examples, seconds, str(out_dir / "base" / "answers.json"))}]
-    rows += [method_row(m, out_dir / m, cfg, recipe, examples) for m in methods]
+    rows += [method_row(m, method_dir(out_dir, m), cfg, recipe, examples) for m in methods]
     keys = metric_keys(rows[0]["overall"])
     for row in rows[1:]:
         row["delta"] = delta_from(rows[0], row, keys)

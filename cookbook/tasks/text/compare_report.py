@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cookbook.plots import quality_vs_params
-from cookbook.tasks.method_runs import RUN_HEAD, cell, one_decimal, run_cells
+from cookbook.tasks.method_runs import RUN_HEAD, cell, measured_when, one_decimal, run_cells
 
 
 def _with_interval(value: float, interval: list[float] | None, signed: bool = False) -> str:
@@ -26,18 +26,7 @@ def describe(report: dict) -> str:
             f"to {report['n_examples']} held-out `{report['split']}` examples, {d['max_new_tokens']} new tokens at "
             f"most (repetition_penalty {d['repetition_penalty']}, no_repeat_ngram_size {d['no_repeat_ngram_size']}) "
             f"for every system; [bracketed]: bootstrap 95% intervals over examples (paired for the change from the "
-            f"base). Measured {_when(report)}.")
-
-
-def _when(report: dict) -> str:
-    """One date, or which rows were measured when (a comparison run in parts; the train times of rows measured
-    apart were taken under different machine loads)."""
-    dates: dict[str, list[str]] = {}
-    for row in report["rows"]:
-        dates.setdefault(row.get("measured", report["created"]), []).append(row["system"])
-    if len(dates) == 1:
-        return next(iter(dates))
-    return "in parts: " + "; ".join(f"{', '.join(systems)} {when}" for when, systems in sorted(dates.items()))
+            f"base). Measured {measured_when(report)}.")
 
 
 def table(report: dict) -> list[str]:
