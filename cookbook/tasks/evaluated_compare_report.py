@@ -12,6 +12,11 @@ from cookbook.tasks.method_runs import RUN_HEAD, cell, measured_when, run_cells
 ARROW = {"higher": " ↑", "lower": " ↓", "neither": ""}
 
 
+def measure_cell(v) -> str:
+    """A measurement (a loss, seconds): 4 significant digits, whatever its size."""
+    return cell(v) if not isinstance(v, float) else f"{v:.4g}"
+
+
 def split_table(report: dict, split: str) -> list[str]:
     metrics = report["metrics"][split]
     measures = list(dict.fromkeys(k for row in report["rows"]
@@ -21,8 +26,9 @@ def split_table(report: dict, split: str) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in report["rows"]:
         got = row["splits"].get(split, {})
-        values = [got.get("overall", {}).get(k) for k in metrics] + [got.get("measures", {}).get(k) for k in measures]
-        lines.append("| " + " | ".join([*run_cells(row), *map(cell, values)]) + " |")
+        scores = [cell(got.get("overall", {}).get(k)) for k in metrics]
+        measured = [measure_cell(got.get("measures", {}).get(k)) for k in measures]
+        lines.append("| " + " | ".join([*run_cells(row), *scores, *measured]) + " |")
     return lines
 
 
