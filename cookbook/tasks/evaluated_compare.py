@@ -73,7 +73,8 @@ def compare_evaluated(cfg: RunConfig, recipe: Recipe, config_name: str, methods:
               "primary_metric": recipe.primary_metric or next(iter(first)),
               "directions": {k: recipe.direction(k) for v in base.values() for k in v["overall"]},
               "metric_labels": {k: recipe.metric_labels.get(k, k) for v in base.values() for k in v["overall"]},
-              "base_differs_in": differs, "rows": rows, "created": stamp_measured(rows)}
+              "loss_split": recipe.loss_split(), "loss_rows": cfg.data.eval_samples, "base_differs_in": differs,
+              "rows": rows, "created": stamp_measured(rows)}
     write_json(out_dir / "report.json", report)
     write_run_report(out_dir, report)
     publish(report, write_domain_report)

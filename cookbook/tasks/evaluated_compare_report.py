@@ -21,14 +21,15 @@ def split_table(report: dict, split: str) -> list[str]:
     metrics = report["metrics"][split]
     measures = list(dict.fromkeys(k for row in report["rows"]
                                   for k in row["splits"].get(split, {}).get("measures", {})))
-    head = [*RUN_HEAD, *(report["metric_labels"].get(k, k) + ARROW[report["directions"].get(k, "neither")]
-                         for k in metrics), *measures]
+    labels = [report["metric_labels"].get(k, k) + ARROW[report["directions"].get(k, "neither")] for k in metrics]
+    head = [*RUN_HEAD, "eval loss ↓", *labels, *measures]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in report["rows"]:
         got = row["splits"].get(split, {})
         scores = [cell(got.get("overall", {}).get(k)) for k in metrics]
         measured = [measure_cell(got.get("measures", {}).get(k)) for k in measures]
-        lines.append("| " + " | ".join([*run_cells(row), *scores, *measured]) + " |")
+        lines.append("| " + " | ".join([*run_cells(row), measure_cell(row.get("eval_loss")), *scores, *measured])
+                     + " |")
     return lines
 
 
@@ -39,7 +40,9 @@ def describe(report: dict) -> str:
                "base row is the first method's." if report.get("base_differs_in") else "")
     return (f"Base `{report['base_model']}`, config `{report['config']}`{extra}: every method at the same budget, "
             f"each in its own process, then evaluated by `cookbook eval` on its run (base and tuned with the same "
-            f"seeds). Test rows per split: {sizes}. ↑ higher is better, ↓ lower is better. Measured "
+            f"seeds). Test rows per split: {sizes}. Eval loss: each run's own, the training loss on "
+            f"{report.get('loss_rows', '?')} `{report.get('loss_split', '?')}` rows at its end. ↑ higher is better, "
+            f"↓ lower is better. Measured "
             f"{measured_when(report)}.{differs}")
 
 

@@ -74,8 +74,8 @@ def test_reports_mark_directions_and_the_frontier_follows_a_lower_is_better_metr
     report = _report("musicgen-corpus-base")
     write_run_report(tmp_path, report)
     md = (tmp_path / "report.md").read_text()
-    assert "| PCP distance ↓ | mode accuracy ↑ | generate_s |" in md
-    assert "| conv_adapter:adapter_size=small | 300 | 10.0 | 600.0 | 0.4000 | 0.6000 | 2.5 |" in md
+    assert "| eval loss ↓ | PCP distance ↓ | mode accuracy ↑ | generate_s |" in md
+    assert "| conv_adapter:adapter_size=small | 300 | 10.0 | 600.0 | - | 0.4000 | 0.6000 | 2.5 |" in md
     # Lower is better: the smallest adapter with the lowest distance ends the frontier; the large one is off it.
     points = [(max(r["trainable_params"], 1), r["splits"]["heldout_test"]["overall"]["pcp_distance"])
               for r in report["rows"]]
