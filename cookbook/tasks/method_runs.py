@@ -116,6 +116,21 @@ def scores_of(row: dict):
     return row.get("overall")
 
 
+def write_domain_markdown(folder: Path, reports: list[dict], title: str, intro: str, chart_suffix: str,
+                          plot_split: Callable[[Path, list[dict], str], None], describe: Callable[[dict], str],
+                          table: Callable[[dict], list[str]]) -> None:
+    """reports/<domain>/compare.md: `intro`, one plot per test split (`plot_split(path, reports with that split,
+    split)`), then per comparison (one per base model) its description and table."""
+    lines = [f"# {reports[0]['domain']}: {title}", "", intro, ""]
+    for split in dict.fromkeys(s for r in reports for s in r["splits"]):
+        chart = f"compare_{split}_{chart_suffix}.png"
+        plot_split(folder / chart, [r for r in reports if split in r["splits"]], split)
+        lines += [f"![{split}]({chart})", ""]
+    for report in reports:
+        lines += [f"## `{report['base_model']}`", "", describe(report), "", *table(report), ""]
+    (folder / "compare.md").write_text("\n".join(lines), encoding="utf-8")
+
+
 def cell(v) -> str:
     """A comparison table's cell: scores to 4 decimals, seconds and megabytes to 1, counts with separators."""
     if v is None:
