@@ -128,8 +128,11 @@ class JudgeClient:
                       temperature=0.0, max_tokens=2)
         try:
             await self._api.chat.completions.create(**kwargs)
-        except openai.OpenAIError:
-            pass  # only a speed-up: the judgments themselves report a server that does not answer
+        except Exception:  # noqa: BLE001
+            # Only a speed-up: the judgments themselves report a server that does not answer. Not just OpenAIError:
+            # against a refused connection the openai client itself sometimes fails with an AttributeError on a
+            # missing response (seen in a clean-clone CI run), and a prime must never fail the judgments.
+            pass
 
     async def _ask(self, prompt: JudgePrompt, max_tokens: int, retry_of: str | None = None) -> str:
         """One request in this client's prompt style; `retry_of`: the unparseable reply being retried."""

@@ -7,6 +7,7 @@ import asyncio
 import json
 from types import SimpleNamespace
 
+import httpx
 import openai
 
 from cookbook.recipe import JudgeAssets
@@ -31,7 +32,8 @@ class FakeApi:
         self.calls.append(kwargs)
         await asyncio.sleep(0.01)  # let concurrent callers interleave
         if self.fail_primes and kwargs["messages"][-1]["content"] == PRIME_MESSAGE:
-            raise openai.APIConnectionError(request=None)
+            # a real request: openai >= 3.60 reads its headers when the error is built
+            raise openai.APIConnectionError(request=httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions"))
         return SimpleNamespace(choices=[SimpleNamespace(message=SimpleNamespace(content=VERDICT))])
 
     async def close(self):
