@@ -13,7 +13,7 @@ from pathlib import Path
 from cookbook.config import RunConfig
 from cookbook.recipe import Recipe
 from cookbook.runs import load_run_config, read_json, write_json
-from cookbook.tasks.method_runs import method_dir, publish, run_columns, stamp_measured, train_method_run
+from cookbook.tasks.method_runs import method_dir, publish, run_columns, scores_of, stamp_measured, train_method_run
 
 # A system section's keys that are not scalar measurements (the rest, e.g. generate_s, denoise_loss, are).
 NOT_MEASURES = ("overall", "by_group", "per_example", "about", "grid")
@@ -59,7 +59,8 @@ def compare_evaluated(cfg: RunConfig, recipe: Recipe, config_name: str, methods:
     expected = split_sizes(cfg, recipe)
     evals = {m: evaluated(task_evaluate, recipe, method_dir(out_dir, m), expected) for m in methods}
     base = system_columns(evals[methods[0]], "base")
-    differs = [m for m in methods[1:] if _scores(system_columns(evals[m], "base")) != _scores(base)]
+    differs = [m for m in methods[1:]
+               if scores_of({"splits": system_columns(evals[m], "base")}) != scores_of({"splits": base})]
     if differs:
         print(f"[cookbook] warning: the base scored differently in the evaluations of {', '.join(differs)} "
               f"(nondeterministic generation?); the base row is {methods[0]}'s", file=sys.stderr)
@@ -80,6 +81,3 @@ def compare_evaluated(cfg: RunConfig, recipe: Recipe, config_name: str, methods:
     publish(report, write_domain_report)
     return report
 
-
-def _scores(columns: dict) -> dict:
-    return {s: v["overall"] for s, v in columns.items()}
