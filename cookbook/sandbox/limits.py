@@ -11,7 +11,10 @@ from cookbook.errors import SandboxError
 @dataclass(frozen=True)
 class Limits:
     timeout_s: float = 10.0  # wall clock, enforced from the parent's side (a program can ignore any signal but KILL)
-    cpu_s: float | None = None  # RLIMIT_CPU of each process; None: the wall-clock timeout
+    # RLIMIT_CPU of each process. None: one second past the wall-clock timeout, so a busy program is stopped by the
+    # wall clock (status timeout, no signal number) and the CPU limit stays the backstop; at equal values the two
+    # race and a busy loop was sometimes killed by SIGXCPU first.
+    cpu_s: float | None = None
     memory_mb: int = 1024  # RLIMIT_AS of each process, and the memory cgroup's limit for the whole run
     file_size_mb: int = 16  # RLIMIT_FSIZE: the largest file any process may write
     disk_mb: int = 64  # size of the working directory where it is a tmpfs (root); the private /tmp gets a quarter
@@ -27,7 +30,7 @@ class Limits:
 
     def cpu_seconds(self) -> int:
         """Whole seconds for RLIMIT_CPU (it has no finer unit), never less than the request."""
-        return max(1, math.ceil(self.cpu_s if self.cpu_s is not None else self.timeout_s))
+        return max(1, math.ceil(self.cpu_s if self.cpu_s is not None else self.timeout_s + 1))
 
     def with_timeout(self, timeout_s: float | None) -> Limits:
         return self if timeout_s is None else replace(self, timeout_s=timeout_s)
