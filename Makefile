@@ -1,6 +1,7 @@
 # Every target creates and reuses .venv by itself (re-installs only when pyproject.toml changes).
 # Variables: DOMAIN CONFIG MODEL METHOD METHODS MAX_STEPS OUTPUT RUN RESUME LAUNCHER NPROC ACCEL_CONFIG ARGS
 #            STAGE (sft|dpo: one stage of an SFT-then-DPO domain; default both)
+#            compare: METHODS SIZES (size presets, e.g. small,medium,large, for the methods that have them)
 #            demo: PORT RUNS_ROOT (the hub's runs folder)
 #            eval: LIMIT SAMPLES; lm-eval: LM_EVAL_BACKEND (hf|server) LIMIT; judge: JUDGE_MODEL LIMIT CONCURRENCY MAX_TOKENS
 #            judge-calibrate: JUDGES GOLD PAIRS ATTACKS
@@ -56,7 +57,8 @@ eval: setup
 	  $(if $(SAMPLES),eval.samples=$(SAMPLES)) $(ARGS)
 
 compare: setup
-	$(BIN)/cookbook compare $(DOMAIN) --methods $(METHODS) --config $(CONFIG) $(if $(OUTPUT),--output $(OUTPUT)) \
+	$(BIN)/cookbook compare $(DOMAIN) --methods $(METHODS) $(if $(SIZES),--sizes $(SIZES)) --config $(CONFIG) \
+	  $(if $(OUTPUT),--output $(OUTPUT)) \
 	  $(if $(MODEL),model.source=$(MODEL)) $(if $(MAX_STEPS),train.max_steps=$(MAX_STEPS)) $(ARGS)
 
 # No DOMAIN: the hub (every domain, its latest finished run in RUNS_ROOT/<domain>/, its demo in a tab);

@@ -105,7 +105,7 @@ def cmd_demo(args) -> int:
 
 def cmd_compare(args) -> int:
     from cookbook.peft_methods import PEFT_METHODS
-    from cookbook.tasks.method_runs import method_spec
+    from cookbook.tasks.method_runs import method_spec, with_sizes
 
     recipe = get_recipe(args.domain)
     task = get_task(recipe.task)
@@ -113,6 +113,8 @@ def cmd_compare(args) -> int:
         raise CookbookError(f"compare: the '{task.name}' task kind of domain '{recipe.name}' has no comparison yet")
     cfg = recipe.load_config(args.config, args.overrides)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    sizes = [s.strip() for s in (args.sizes or "").split(",") if s.strip()]
+    methods = with_sizes(methods, sizes, lambda name: PEFT_METHODS.get(name).sizes)
     for m in methods:
         spec = PEFT_METHODS.get(method_spec(m)[0])  # unknown names fail here, before anything trains
         if not spec.supports(task.method_kind):
@@ -174,6 +176,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--methods", required=True,
                     help="comma-separated, e.g. lora,adalora,bitfit,s2lora; a method with its own peft settings: "
                          "conv_adapter:adapter_size=large")
+    sp.add_argument("--sizes", default="",
+                    help="comma-separated size presets, e.g. small,medium,large: each method that has them runs "
+                         "once per size (conv_adapter -> conv_adapter:adapter_size=small, ...); the rest once")
     sp.add_argument("--config", default="default")
     sp.add_argument("--output", help="comparison directory (default runs/<domain>/compare)")
     sp.add_argument("overrides", nargs="*")

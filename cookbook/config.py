@@ -66,6 +66,10 @@ class PeftConfig:
     nera_grid_range: list[float] = field(default_factory=lambda: [-3.0, 3.0])
     nera_knot_init: str = choice("uniform", "uniform", "random")
     nera_learnable_knots: bool = True
+    # lokr only: peft's decompose_factor (-1: factors near the square root of each side). On narrow layers the
+    # parameter count of the default ignores r (the second factor is kept whole), so matching another method's
+    # budget means choosing the factorisation: 2 leaves a large second factor that r then controls.
+    lokr_decompose_factor: int = -1
     calibration_batches: int = 8  # methods that calibrate on training data (gift_sw, sct): batches forwarded once
     num_salient: int = 128  # gift_sw: salient input columns tuned per layer (the paper's 128)
     noise_scale: float = 1.0  # gift_sw: noise std on frozen columns, in units of 4-bit quantisation noise std

@@ -97,3 +97,14 @@ def describe_sources() -> list[str]:
         tuned = "instruct" if source.instruction_tuned else "base"
         lines.append(f"{name:{width}s}  {source.kind:9s} {tuned:8s} {source.description}")
     return lines
+
+
+def provenance(spec: str) -> str:
+    """What a model spec is, for reports (without building anything): an offline source's card note (or its
+    description), a local folder, or a hub id."""
+    if spec in MODEL_SOURCES:
+        source = MODEL_SOURCES.get(spec)
+        return source.card_note or source.description
+    if Path(spec).expanduser().exists():
+        return f"a local model folder ({spec})"
+    return f"the Hugging Face Hub id {spec}"

@@ -88,7 +88,7 @@ def _lokr(cfg, model_type, total_steps):
     from peft import LoKrConfig
 
     return LoKrConfig(task_type=task_type_for(model_type), r=cfg.r, alpha=cfg.alpha, module_dropout=cfg.dropout,
-                      target_modules=target_modules_for(cfg, model_type))
+                      decompose_factor=cfg.lokr_decompose_factor, target_modules=target_modules_for(cfg, model_type))
 
 
 def _loha(cfg, model_type, total_steps):

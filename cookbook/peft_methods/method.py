@@ -96,6 +96,8 @@ class PeftMethod:
     # for a method whose adaptation makes the model smaller (APT: merged, pruned FFN neurons dropped); comparisons
     # measure its size and generation speed. It may change the model it is given. None = nothing to export.
     export: Callable | None = None
+    # Its size presets (peft.adapter_size): a comparison's --sizes turns the method into one run per size.
+    sizes: tuple[str, ...] = ()
 
     def attach_to(self, model, cfg, model_type: str, total_steps: int):
         return self.attach(self, model, cfg, model_type, total_steps)

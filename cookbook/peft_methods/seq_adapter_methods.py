@@ -6,6 +6,7 @@ from __future__ import annotations
 from cookbook.peft_methods.method import PeftMethod, _peft_load, register
 
 AUDIO_LM = "audio_lm"
+SIZES = ("small", "medium", "large")  # SeqAdapterConfig's presets by parameter count
 
 
 def _targets(cfg, model_type: str):
@@ -39,7 +40,9 @@ def _load(base, folder):
 
 register(PeftMethod("conv_adapter", "convolutional adapter (Mehta et al. 2025, arXiv:2506.21298): a causal "
                     "depthwise-conv bottleneck after decoder layers (zero-init residual; peft.adapter_size "
-                    "small/medium/large by parameter count)", _builder("conv"), (AUDIO_LM,), load=_load))
+                    "small/medium/large by parameter count)", _builder("conv"), (AUDIO_LM,), load=_load,
+                    sizes=SIZES))
 register(PeftMethod("transformer_adapter", "transformer adapter (Mehta et al. 2025, arXiv:2506.21298): a causal "
                     "self-attention bottleneck after decoder layers (zero-init residual; peft.adapter_size "
-                    "small/medium/large by parameter count)", _builder("transformer"), (AUDIO_LM,), load=_load))
+                    "small/medium/large by parameter count)", _builder("transformer"), (AUDIO_LM,),
+                    load=_load, sizes=SIZES))

@@ -3,7 +3,9 @@ adaptation and scores both (text-to-audio, text-to-image): each method (a spec, 
 settings, e.g. conv_adapter:adapter_size=large) trained at equal steps in its own process, then evaluated by the
 kind's own `evaluate` on the run's own configuration; one row per method plus the base, whose scores come from the
 first run's evaluation (every run's base is the same model with the same seeds: checked, and any difference is
-recorded). Resumable: finished runs and evaluations already made for the same settings are reused."""
+recorded). Resumable: finished runs and evaluations already made for the same settings are reused. Every metric a
+recipe scores per example (not the set-level ones, e.g. a Frechet distance) gets a bootstrap 95% interval over the
+test rows, and each method a paired interval of its difference from the base on the same rows."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import sys
 from pathlib import Path
 
 from cookbook.config import RunConfig
+from cookbook.intervals import mean_interval, paired_interval
+from cookbook.models import provenance
 from cookbook.recipe import Recipe
 from cookbook.runs import load_run_config, read_json, write_json
 from cookbook.tasks.method_runs import method_dir, publish, run_columns, scores_of, stamp_measured, train_method_run
@@ -31,14 +35,41 @@ def evaluated(task_evaluate, recipe: Recipe, run_dir: Path, expected: dict[str, 
     return task_evaluate(cfg, recipe, run_dir)
 
 
+def per_example_values(section: dict, metric: str) -> dict[str, float]:
+    """{example id: value} of `metric` in a system section's per-example rows; empty unless every row has a number
+    for it (a set-level metric has none)."""
+    rows = section.get("per_example") or []
+    values = {str(r.get("id")): r.get(metric) for r in rows}
+    if not rows or len(values) != len(rows) or not all(isinstance(v, int | float) for v in values.values()):
+        return {}
+    return {k: float(v) for k, v in values.items()}
+
+
+def intervals_of(section: dict, base_section: dict | None) -> tuple[dict, dict]:
+    """({metric: [lo, hi]} of the mean, {metric: [lo, hi]} of the mean difference from `base_section` on the same
+    examples) for every metric of `section` with per-example values."""
+    intervals, paired = {}, {}
+    for metric in section["overall"]:
+        values = per_example_values(section, metric)
+        if not values:
+            continue
+        intervals[metric] = mean_interval(list(values.values()))
+        base = per_example_values(base_section, metric) if base_section else {}
+        if base and base.keys() == values.keys():
+            paired[metric] = paired_interval([base[k] for k in values], list(values.values()))
+    return intervals, paired
+
+
 def system_columns(report: dict, system: str) -> dict:
-    """{split: {"overall": scores, "measures": {name: number}}} of `system` ("base" or "tuned") in an eval report."""
+    """{split: {"overall": scores, "n", "measures": {name: number}, "intervals": {metric: [lo, hi]}, and for the
+    tuned system "paired": {metric: [lo, hi] of tuned - base}}} of `system` ("base" or "tuned") in an eval report."""
     out = {}
     for split, section in report["splits"].items():
         got = section[system]
         measures = {k: v for k, v in got.items() if k not in NOT_MEASURES and isinstance(v, int | float)}
+        intervals, paired = intervals_of(got, section.get("base") if system != "base" else None)
         out[split] = {"overall": {k: v for k, v in got["overall"].items() if k != "n"}, "n": got["overall"].get("n"),
-                      "measures": measures}
+                      "measures": measures, "intervals": intervals, **({"paired": paired} if paired else {})}
     return out
 
 
@@ -69,6 +100,7 @@ def compare_evaluated(cfg: RunConfig, recipe: Recipe, config_name: str, methods:
               "eval_report": str(method_dir(out_dir, m) / "eval" / "report.json")} for m in methods]
     first = next(iter(base.values()))["overall"]
     report = {"domain": recipe.name, "config": config_name, "overrides": overrides, "base_model": cfg.model.source,
+              "provenance": provenance(cfg.model.source),
               "methods": methods, "splits": expected,
               "metrics": {s: list(v["overall"]) for s, v in base.items()},
               "primary_metric": recipe.primary_metric or next(iter(first)),

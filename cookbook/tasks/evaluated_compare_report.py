@@ -7,9 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from cookbook.plots import quality_vs_params
-from cookbook.tasks.method_runs import RUN_HEAD, cell, measured_when, run_cells, write_domain_markdown
+from cookbook.tasks.method_runs import RUN_HEAD, cell, measured_when, provenance_lines, run_cells, write_domain_markdown
 
 ARROW = {"higher": " ↑", "lower": " ↓", "neither": ""}
+# Column heads of the measurements the kinds' evaluations record beside the scores (others show their key).
+MEASURE_LABELS = {"generate_s": "generate s (all rows)", "clip_5s_s": "one 5 s clip s",
+                  "denoise_loss": "denoising loss ↓", "seconds_per_image": "s / image"}
 
 
 def measure_cell(v) -> str:
@@ -17,19 +20,43 @@ def measure_cell(v) -> str:
     return cell(v) if not isinstance(v, float) else f"{v:.4g}"
 
 
+def with_interval(v, interval) -> str:
+    """A score with its 95% interval where it has one."""
+    return cell(v) if not interval or v is None else f"{cell(v)} [{interval[0]:.3f}, {interval[1]:.3f}]"
+
+
+def delta_cell(got: dict, base: dict, metric: str) -> str:
+    """The tuned - base difference of `metric` on the same rows (`got`: a row's split section, `base`: the base's
+    scores there), with its paired 95% interval ('-' for the base, which has none)."""
+    paired = got.get("paired", {}).get(metric)
+    if paired is None or metric not in base:
+        return "-"
+    return f"{got['overall'][metric] - base[metric]:+.3f} [{paired[0]:+.3f}, {paired[1]:+.3f}]"
+
+
 def split_table(report: dict, split: str) -> list[str]:
+    """One row per system: training columns, eval loss, every metric (the primary one with its 95% interval), the
+    primary metric's paired difference from the base where the report has intervals, and each measure."""
     metrics = report["metrics"][split]
+    primary = report["primary_metric"]
     measures = list(dict.fromkeys(k for row in report["rows"]
                                   for k in row["splits"].get(split, {}).get("measures", {})))
-    labels = [report["metric_labels"].get(k, k) + ARROW[report["directions"].get(k, "neither")] for k in metrics]
-    head = [*RUN_HEAD, "eval loss ↓", *labels, *measures]
+    label = report["metric_labels"].get
+    labels = [label(k, k) + ARROW[report["directions"].get(k, "neither")] + (" [95% CI]" if k == primary else "")
+              for k in metrics]
+    has_paired = any("paired" in row["splits"].get(split, {}) for row in report["rows"])
+    delta = [f"Δ {label(primary, primary)} vs base [95% CI]"] if has_paired else []
+    head = [*RUN_HEAD, "eval loss ↓", *labels, *delta, *(MEASURE_LABELS.get(k, k) for k in measures)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    base = next((r for r in report["rows"] if r["system"] == "base"), {}).get("splits", {}).get(split, {})
     for row in report["rows"]:
         got = row["splits"].get(split, {})
-        scores = [cell(got.get("overall", {}).get(k)) for k in metrics]
+        scores = [with_interval(got.get("overall", {}).get(k), got.get("intervals", {}).get(k) if k == primary
+                                else None) for k in metrics]
+        deltas = [delta_cell(got, base.get("overall", {}), primary)] if has_paired else []
         measured = [measure_cell(got.get("measures", {}).get(k)) for k in measures]
-        lines.append("| " + " | ".join([*run_cells(row), measure_cell(row.get("eval_loss")), *scores, *measured])
-                     + " |")
+        lines.append("| " + " | ".join([*run_cells(row), measure_cell(row.get("eval_loss")), *scores, *deltas,
+                                        *measured]) + " |")
     return lines
 
 
@@ -42,8 +69,15 @@ def describe(report: dict) -> str:
             f"each in its own process, then evaluated by `cookbook eval` on its run (base and tuned with the same "
             f"seeds). Test rows per split: {sizes}. Eval loss: each run's own, the training loss on "
             f"{report.get('loss_rows', '?')} `{report.get('loss_split', '?')}` rows at its end. ↑ higher is better, "
-            f"↓ lower is better. Measured "
+            f"↓ lower is better.{intervals_note(report)} Measured "
             f"{measured_when(report)}.{differs}")
+
+
+def intervals_note(report: dict) -> str:
+    if not any(row["splits"].get(s, {}).get("intervals") for row in report["rows"] for s in report["splits"]):
+        return ""
+    return (" Intervals: percentile bootstrap 95% over the test rows (1,000 resamples); the difference from the base "
+            "is paired (the same rows resampled for both); set-level metrics (a Fréchet distance) have none.")
 
 
 def tables(report: dict) -> list[str]:
@@ -54,7 +88,8 @@ def tables(report: dict) -> list[str]:
 
 
 def write_run_report(out_dir: Path, report: dict) -> None:
-    lines = [f"# {report['domain']}: methods compared on `{report['base_model']}`", "", describe(report), "",
+    lines = [f"# {report['domain']}: methods compared on `{report['base_model']}`", "", *provenance_lines(report),
+             describe(report), "",
              *tables(report)]
     (out_dir / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
@@ -62,7 +97,8 @@ def write_run_report(out_dir: Path, report: dict) -> None:
 def plot(path: Path, reports: list[dict], split: str) -> None:
     metric = reports[0]["primary_metric"]
     series = {r["base_model"]: [{"system": row["system"], "params": row["trainable_params"] or 0,
-                                 "score": row["splits"][split]["overall"][metric]}
+                                 "score": row["splits"][split]["overall"][metric],
+                                 "interval": row["splits"][split].get("intervals", {}).get(metric)}
                                 for row in r["rows"] if metric in row["splits"].get(split, {}).get("overall", {})]
               for r in reports}
     direction = reports[0]["directions"].get(metric, "higher")

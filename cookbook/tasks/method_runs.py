@@ -30,6 +30,26 @@ def method_spec(spec: str) -> tuple[str, list[str]]:
     return name.strip(), [f"peft.{s.strip()}" for s in settings]
 
 
+def with_sizes(methods: list[str], sizes: list[str], presets: Callable[[str], tuple[str, ...]]) -> list[str]:
+    """Each method that has size presets (`presets(name)`, e.g. conv_adapter: small/medium/large) once per size in
+    `sizes` (conv_adapter -> conv_adapter:adapter_size=small, ...); methods without presets, and specs that already
+    set their own peft settings, once. A size a method does not have is an error."""
+    if not sizes:
+        return methods
+    out = []
+    for spec in methods:
+        name, settings = method_spec(spec)
+        have = presets(name)
+        if settings or not have:
+            out.append(spec)
+            continue
+        unknown = [s for s in sizes if s not in have]
+        if unknown:
+            raise CookbookError(f"method '{name}' has no size {', '.join(unknown)} (its sizes: {', '.join(have)})")
+        out += [f"{name}:adapter_size={size}" for size in sizes]
+    return out
+
+
 def method_dir(out_dir: Path, spec: str) -> Path:
     """The run directory of one method spec inside a comparison (conv_adapter:adapter_size=large ->
     conv_adapter_adapter_size-large)."""
@@ -127,8 +147,14 @@ def write_domain_markdown(folder: Path, reports: list[dict], title: str, intro: 
         plot_split(folder / chart, [r for r in reports if split in r["splits"]], split)
         lines += [f"![{split}]({chart})", ""]
     for report in reports:
-        lines += [f"## `{report['base_model']}`", "", describe(report), "", *table(report), ""]
+        lines += [f"## `{report['base_model']}`", "", *provenance_lines(report), describe(report), "",
+                  *table(report), ""]
     (folder / "compare.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def provenance_lines(report: dict) -> list[str]:
+    """What the compared base model is (cookbook.models.provenance, recorded when the comparison ran)."""
+    return [f"Model: {report['provenance']}", ""] if report.get("provenance") else []
 
 
 def cell(v) -> str:

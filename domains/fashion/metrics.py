@@ -58,8 +58,13 @@ def score_images(images: list[np.ndarray], examples, classifier=None) -> dict:
     per = []
     for img, ex, read in zip(images, examples, reads, strict=True):  # rows without attributes (FLORA) read only
         right = {name: read[name] == ex.attributes[name] for name in ATTRIBUTES} if ex.attributes else None
-        per.append({"id": ex.id, "asked": ex.attributes, "read": read, "right": right,
-                    "colour_read": read_colour(img)})
+        row = {"id": ex.id, "asked": ex.attributes, "read": read, "right": right, "colour_read": read_colour(img)}
+        if right is not None:  # each image's own scores, which the comparison's bootstrap intervals resample
+            row.update({"attribute_accuracy": float(np.mean(list(right.values()))),
+                        "all_attributes": float(all(right.values())),
+                        "colour_accuracy": float(row["colour_read"] == ex.attributes["colour"]),
+                        **{f"acc_{name}": float(ok) for name, ok in right.items()}})
+        per.append(row)
 
     def summary(rows: list[dict]) -> dict:
         rows = [r for r in rows if r["right"] is not None]

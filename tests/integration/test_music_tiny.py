@@ -38,6 +38,7 @@ def test_eval_scores_generated_clips_per_split(music_run):
             assert 0 <= overall["tempo_agreement"] <= 1 and 0 <= overall["onset_agreement"] <= 1
             assert overall["frechet"] >= 0 and "frechet" not in section[system]["by_group"][split_mode(section)]
             assert len(list((music_run / "eval" / split / system).glob("*.wav"))) == 2
+            assert section[system]["clip_5s_s"] > 0  # one 5-second clip timed on its own
     md = (music_run / "eval" / "report.md").read_text()
     assert "pcp_distance" in md and "frechet" in md and "tempo_agreement" in md
 

@@ -67,3 +67,19 @@ def test_local_clip_tokenizer_never_meets_an_unknown_token(tmp_path):
     assert ids[0] == tok.bos_token_id and ids[-1] == tok.eos_token_id
     assert tok.unk_token_id not in ids[1:-1]  # CLIP's unknown token is its end-of-text
     assert len(tok("red dress").input_ids) == 4  # merges learned: whole words
+
+
+def test_lokr_decompose_factor_lets_r_set_its_budget_on_narrow_layers():
+    from domains.fashion.base_model import SHAPE  # sd-fashion-base's widths (32 / 64 channels)
+
+    unet = build_unet(SHAPE)
+
+    def trainable(**settings):
+        cfg = PeftConfig(method="lokr", alpha=2, dropout=0.0, **settings)
+        model = PEFT_METHODS.get("lokr").attach_to(copy.deepcopy(unet), cfg, MODEL_TYPE, 10)
+        return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+    # peft's default factorisation keeps the second factor whole on these widths, so r changes nothing ...
+    assert trainable(r=4) == trainable(r=8) == 3040
+    # ... while a factor of 2 leaves a wide second factor that is low-rank below r = half its side
+    assert trainable(r=4, lokr_decompose_factor=2) == 5632 and trainable(r=8, lokr_decompose_factor=2) == 11136

@@ -55,4 +55,8 @@ def test_score_images_counts_hits_per_attribute_and_group(tmp_path):
     assert overall["frechet_distance"] > 0
     assert sum(g["n"] for g in scored["by_group"].values()) == 6
     assert [p["colour_read"] for p in scored["per_example"][3:]] == ["none"] * 3
+    # each image's own scores, whose means are the overall ones (the comparison's intervals resample these)
+    assert [p["attribute_accuracy"] for p in scored["per_example"]] == [1.0] * 3 + [7 / 8] * 3
+    assert [p["colour_accuracy"] for p in scored["per_example"]] == [1.0] * 3 + [0.0] * 3
+    assert np.mean([p["all_attributes"] for p in scored["per_example"]]) == overall["all_attributes"]
     assert "base_test 0.500" in scored["about"]

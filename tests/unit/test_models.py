@@ -98,3 +98,12 @@ def test_every_source_says_what_it_is():
 def test_unknown_source_kind_is_rejected():
     with pytest.raises(ValueError, match="not one of text, asr, audio-lm, diffusion"):
         OfflineSource(kind="vision", instruction_tuned=False, description="x", ensure=lambda: None)
+
+
+def test_provenance_names_what_a_spec_is(tmp_path):
+    from cookbook.models import provenance
+
+    assert provenance("gemma-3-270m").startswith("Gemma 3 270M is the base")  # the card note where there is one
+    assert provenance("tiny-gemma3") == MODEL_SOURCES.get("tiny-gemma3").description
+    assert provenance(str(tmp_path)) == f"a local model folder ({tmp_path})"
+    assert provenance("someone/some-model") == "the Hugging Face Hub id someone/some-model"

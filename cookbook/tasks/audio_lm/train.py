@@ -18,6 +18,7 @@ from cookbook.runs import is_main_process
 from cookbook.tasks.audio_lm.codes import codebook_cross_entropy
 from cookbook.tasks.audio_lm.data import MusicCodesDataset, MusicCollator
 from cookbook.tasks.audio_lm.model import load_musicgen
+from cookbook.tasks.eval_rows import eval_rows
 from cookbook.training import (
     add_method_callbacks,
     begin_run,
@@ -67,20 +68,22 @@ def build_audio_lm_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method
     train_rows = recipe.load_examples(cfg.data, "train")
     if cfg.data.max_train_samples:
         train_rows = train_rows[: cfg.data.max_train_samples]
-    eval_rows = recipe.load_examples(cfg.data, recipe.loss_split())[: cfg.data.eval_samples]
+    # data.eval_samples = 0: no evaluation loss (as in the text kinds), not every row
+    loss_rows = (eval_rows(recipe.load_examples(cfg.data, recipe.loss_split()), cfg.data.eval_samples)
+                 if cfg.data.eval_samples else [])
     base, tokenizer, rate = load_musicgen(resolved)
     base.config.use_cache = False
     train_set = MusicCodesDataset(train_rows, base, rate, cfg.data.max_audio_s, progress=is_main_process())
-    eval_set = MusicCodesDataset(eval_rows, base, rate, cfg.data.max_audio_s, progress=False) if eval_rows else None
+    eval_set = MusicCodesDataset(loss_rows, base, rate, cfg.data.max_audio_s, progress=False) if loss_rows else None
     model = attach_method(base, cfg, method)
-    args = TrainingArguments(**training_arguments(cfg, run_dir, bool(eval_rows)), lr_scheduler_type="linear",
+    args = TrainingArguments(**training_arguments(cfg, run_dir, bool(loss_rows)), lr_scheduler_type="linear",
                              remove_unused_columns=False, label_names=["labels"])
     collator = MusicCollator(tokenizer, base.decoder, cfg.train.cfg_dropout)
     from cookbook.peft_methods import PEFT_METHODS
 
     trainer = AudioLmTrainer(model=model, args=args, data_collator=collator, train_dataset=train_set,
                              eval_dataset=eval_set, penalty=PEFT_METHODS.get(method).penalty)
-    return trainer, tokenizer, len(train_rows), len(eval_rows)
+    return trainer, tokenizer, len(train_rows), len(loss_rows)
 
 
 def train_audio_lm(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:

@@ -19,6 +19,7 @@ from cookbook.tasks.diffusion.inference import DiffusionRun, load_diffusion_run
 from cookbook.tasks.diffusion.loss import diffusion_loss
 from cookbook.tasks.diffusion.sampling import generate, save_grid
 from cookbook.tasks.diffusion.train import latents_of
+from cookbook.tasks.eval_rows import eval_rows
 
 
 def denoising_loss(run: DiffusionRun, examples, batch_size: int) -> float:
@@ -50,9 +51,7 @@ def evaluate_diffusion(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:
                     "inference_steps": cfg.diffusion.inference_steps, "guidance_scale": cfg.diffusion.guidance_scale,
                     "splits": {}}
     for split in recipe.test_splits:
-        examples = recipe.load_examples(cfg.data, split)
-        if cfg.eval.max_samples:
-            examples = examples[: cfg.eval.max_samples]
+        examples = eval_rows(recipe.load_examples(cfg.data, split), cfg.eval.max_samples)
         section, images = {}, {}
         for name, context in systems(run):
             with context():

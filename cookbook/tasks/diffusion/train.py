@@ -20,6 +20,7 @@ from cookbook.tasks.diffusion.data import ImageCaptionDataset, collate
 from cookbook.tasks.diffusion.loss import diffusion_loss
 from cookbook.tasks.diffusion.pipeline import MODEL_TYPE, SdParts, encode_prompts, load_parts
 from cookbook.tasks.diffusion.sampling import SampleGridCallback
+from cookbook.tasks.eval_rows import eval_rows
 from cookbook.training import finish_run, save_adaptation, train_run, training_arguments
 
 KIND = "diffusion"
@@ -82,24 +83,26 @@ def build_diffusion_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, metho
     train_rows = recipe.load_examples(cfg.data, "train")
     if cfg.data.max_train_samples:
         train_rows = train_rows[: cfg.data.max_train_samples]
-    eval_rows = recipe.load_examples(cfg.data, recipe.loss_split())[: cfg.data.eval_samples]
+    # data.eval_samples = 0: no evaluation loss (as in the text kinds), not every row
+    loss_rows = (eval_rows(recipe.load_examples(cfg.data, recipe.loss_split()), cfg.data.eval_samples)
+                 if cfg.data.eval_samples else [])
     parts = load_parts(resolved)
     resolution = resolution_for(cfg, parts)
     model = attach_method(parts.unet, cfg, method)
-    args = TrainingArguments(**training_arguments(cfg, run_dir, bool(eval_rows)),
+    args = TrainingArguments(**training_arguments(cfg, run_dir, bool(loss_rows)),
                              lr_scheduler_type="constant_with_warmup", label_names=["pixel_values"],
                              remove_unused_columns=False)
     trainer = DiffusionTrainer(
         model=model, args=args, data_collator=collate,
         train_dataset=ImageCaptionDataset(train_rows, parts.tokenizer, resolution),
-        eval_dataset=ImageCaptionDataset(eval_rows, parts.tokenizer, resolution) if eval_rows else None,
+        eval_dataset=ImageCaptionDataset(loss_rows, parts.tokenizer, resolution) if loss_rows else None,
         parts=parts, run_cfg=cfg, penalty=PEFT_METHODS.get(method).penalty,
     )
-    prompts = [ex.prompt for ex in (eval_rows or train_rows)[: cfg.diffusion.sample_prompts]]
+    prompts = [ex.prompt for ex in (loss_rows or train_rows)[: cfg.diffusion.sample_prompts]]
     if prompts and is_main_process():
         trainer.add_callback(SampleGridCallback(parts, model.get_base_model(), prompts, cfg.diffusion, resolution,
                                                 run_dir / SAMPLES_DIR, trainer))
-    return trainer, len(train_rows), len(eval_rows)
+    return trainer, len(train_rows), len(loss_rows)
 
 
 def train_diffusion(cfg: RunConfig, recipe: Recipe, run_dir: Path) -> dict:

@@ -14,6 +14,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from cookbook.config import RunConfig
+from cookbook.models import provenance
 from cookbook.recipe import Recipe
 from cookbook.runs import write_json
 from cookbook.tasks.method_runs import method_dir, publish, run_columns, stamp_measured, train_method_run
@@ -74,6 +75,7 @@ def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: 
                                             run_dir / "compare")})
     metrics = {s: metric_keys(rows[0]["splits"][s]["overall"]) for s in splits}
     report = {"domain": recipe.name, "config": config_name, "overrides": overrides, "base_model": cfg.model.source,
+              "provenance": provenance(cfg.model.source),
               "methods": methods, "sampling": asdict(settings), "shots": cfg.eval.shots,
               "splits": {s: len(e) for s, e in splits.items()}, "metrics": metrics,
               "primary_metric": recipe.primary_metric, "rows": rows, "created": stamp_measured(rows)}

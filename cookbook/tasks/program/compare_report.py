@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cookbook.plots import quality_vs_params
-from cookbook.tasks.method_runs import RUN_HEAD, cell, run_cells, write_domain_markdown
+from cookbook.tasks.method_runs import RUN_HEAD, cell, provenance_lines, run_cells, write_domain_markdown
 
 
 def plotted_metric(report: dict, split: str) -> str:
@@ -36,8 +36,8 @@ def describe(report: dict) -> str:
 
 
 def write_run_report(out_dir: Path, report: dict) -> None:
-    lines = [f"# {report['domain']}: methods compared on `{report['base_model']}`", "", describe(report), "",
-             *table(report), ""]
+    lines = [f"# {report['domain']}: methods compared on `{report['base_model']}`", "", *provenance_lines(report),
+             describe(report), "", *table(report), ""]
     (out_dir / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
 
