@@ -52,6 +52,35 @@ def loss_curve(path: Path, log_history: list[dict]) -> bool:
     return True
 
 
+def loss_curves(path: Path, histories: dict[str, dict], title: str) -> bool:
+    """Each system's train loss (line) and eval loss (markers) against step, one colour per system, for a
+    comparison's convergence. `histories`: {system: {"loss": [[step, loss], ...], "eval_loss": [...]}}. False, and
+    no file, when no system logged a loss."""
+    histories = {k: v for k, v in histories.items() if v and (v.get("loss") or v.get("eval_loss"))}
+    if not histories:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (train_ax, eval_ax) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for i, (system, history) in enumerate(histories.items()):
+        for ax, key, style in ((train_ax, "loss", "-"), (eval_ax, "eval_loss", "o-")):
+            if history.get(key):
+                ax.plot(*zip(*history[key], strict=True), style, color=f"C{i % 10}", label=system, lw=1, ms=3)
+    for ax, what in ((train_ax, "train loss (as logged)"), (eval_ax, "eval loss (held-out rows)")):
+        ax.set_xlabel("step")
+        ax.set_ylabel(what)
+        ax.grid(alpha=0.3)
+    eval_ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def pareto_front(points: list[tuple[float, float]], higher_is_better: bool = True) -> list[tuple[float, float]]:
     """The points no other point beats: fewer or equal parameters and a better score."""
     sign = 1.0 if higher_is_better else -1.0

@@ -73,6 +73,12 @@ def system_columns(report: dict, system: str) -> dict:
     return out
 
 
+def sample_grids(report: dict, run_dir: Path) -> dict[str, str]:
+    """{split: path} of the base-vs-tuned sample grid an evaluation drew per split (kinds that draw images)."""
+    return {split: str(run_dir / "eval" / section["grid"]) for split, section in report["splits"].items()
+            if section.get("grid") and (run_dir / "eval" / section["grid"]).is_file()}
+
+
 def split_sizes(cfg: RunConfig, recipe: Recipe) -> dict[str, int]:
     sizes = {s: len(recipe.load_examples(cfg.data, s)) for s in recipe.test_splits}
     return {s: min(n, cfg.eval.max_samples) if cfg.eval.max_samples else n for s, n in sizes.items()}
@@ -97,6 +103,8 @@ def compare_evaluated(cfg: RunConfig, recipe: Recipe, config_name: str, methods:
               f"(nondeterministic generation?); the base row is {methods[0]}'s", file=sys.stderr)
     rows = [{"system": "base", "trainable_params": 0, "splits": base}]
     rows += [{"system": m, **run_columns(method_dir(out_dir, m)), "splits": system_columns(evals[m], "tuned"),
+              "loss_history": read_json(method_dir(out_dir, m) / "metrics.json").get("loss_history"),
+              "grids": sample_grids(evals[m], method_dir(out_dir, m)),
               "eval_report": str(method_dir(out_dir, m) / "eval" / "report.json")} for m in methods]
     first = next(iter(base.values()))["overall"]
     report = {"domain": recipe.name, "config": config_name, "overrides": overrides, "base_model": cfg.model.source,

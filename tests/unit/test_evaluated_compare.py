@@ -140,3 +140,24 @@ def test_reports_mark_directions_and_the_frontier_follows_a_lower_is_better_metr
     assert (folder / "compare_heldout_test_vs_params.png").read_bytes()[:4] == b"\x89PNG"
     md = (folder / "compare.md").read_text()
     assert "## `musicgen-corpus-base`\n\nModel: a small MusicGen pretrained here" in md
+
+
+def test_published_reports_draw_convergence_and_keep_each_methods_sample_grid(tmp_path, monkeypatch):
+    from PIL import Image
+
+    report = _report("sd-fashion-base")
+    grid = tmp_path / "run" / "eval" / "style_test_grid.png"
+    grid.parent.mkdir(parents=True)
+    Image.new("RGB", (16, 8), (200, 10, 10)).save(grid)
+    report["rows"][1]["grids"] = {"heldout_test": str(grid)}
+    report["rows"][1]["loss_history"] = {"loss": [[10, 0.9], [20, 0.5]], "eval_loss": [[20, 0.6]]}
+    monkeypatch.setenv("COOKBOOK_REPORTS_DIR", str(tmp_path / "reports"))
+    folder = publish(report, write_domain_report)
+    md = (folder / "compare.md").read_text()
+    kept = folder / "compare_grid_sd-fashion-base_lora_heldout_test.png"
+    assert kept.read_bytes() == grid.read_bytes() and f"]({kept.name})" in md
+    assert (folder / "compare_convergence_sd-fashion-base.png").read_bytes()[:4] == b"\x89PNG"
+    assert "![convergence](compare_convergence_sd-fashion-base.png)" in md
+    grid.unlink()  # the runs are gone: rebuilding from the JSON keeps the copied grid and its link
+    write_domain_report(folder, [json.loads((folder / "compare_sd-fashion-base.json").read_text())])
+    assert kept.is_file() and f"]({kept.name})" in (folder / "compare.md").read_text()
