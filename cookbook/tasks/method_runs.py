@@ -22,12 +22,13 @@ RUN_COLUMNS = ("trainable_params", "total_params", "train_runtime_s", "peak_rss_
 
 def method_spec(spec: str) -> tuple[str, list[str]]:
     """`conv_adapter:adapter_size=large:adapter_layers=[0]` -> ("conv_adapter", ["peft.adapter_size=large", ...]):
-    a method with its own peft settings, so one comparison can hold several sizes of one method."""
+    a method with its own peft settings, so one comparison can hold several sizes of one method. A dotted key is
+    any other override of that run (`lora:train.seed=1`: a second seed of the same method)."""
     name, *settings = spec.split(":")
     for setting in settings:
         if "=" not in setting:
             raise CookbookError(f"method '{spec}': '{setting}' is not key=value (e.g. {name}:r=16)")
-    return name.strip(), [f"peft.{s.strip()}" for s in settings]
+    return name.strip(), [s.strip() if "." in s.split("=")[0] else f"peft.{s.strip()}" for s in settings]
 
 
 def with_sizes(methods: list[str], sizes: list[str], presets: Callable[[str], tuple[str, ...]]) -> list[str]:

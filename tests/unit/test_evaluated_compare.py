@@ -19,6 +19,7 @@ def test_a_method_spec_carries_its_own_peft_settings_and_names_its_run_directory
     assert method_spec("conv_adapter:adapter_size=large:adapter_layers=[0]") == (
         "conv_adapter", ["peft.adapter_size=large", "peft.adapter_layers=[0]"])
     assert method_dir(tmp_path, "conv_adapter:adapter_size=large") == tmp_path / "conv_adapter_adapter_size-large"
+    assert method_spec("lora:r=4:train.seed=1") == ("lora", ["peft.r=4", "train.seed=1"])  # a second seed
     with pytest.raises(CookbookError, match="'r16' is not key=value"):
         method_spec("lora:r16")
 
