@@ -108,7 +108,8 @@ def measured_when(report: dict) -> str:
 
 
 # What must match for an earlier comparison's rows to stand next to a new one's.
-SAME_SETUP = ("domain", "config", "overrides", "base_model", "split", "n_examples", "decoding", "budget", "metrics")
+SAME_SETUP = ("domain", "config", "overrides", "base_model", "split", "splits", "n_examples", "decoding", "budget",
+              "metrics")
 
 
 def with_earlier_rows(report: dict, earlier: dict) -> dict:
