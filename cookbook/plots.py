@@ -92,18 +92,19 @@ def pareto_front(points: list[tuple[float, float]], higher_is_better: bool = Tru
     return front
 
 
-def quality_vs_params(path: Path, series: dict[str, list[dict]], ylabel: str, title: str,
+def quality_vs_params(path: Path | None, series: dict[str, list[dict]], ylabel: str, title: str,
                       xlabel: str = "trainable parameters (log; untuned systems plotted at 1)",
-                      higher_is_better: bool = True) -> None:
+                      higher_is_better: bool = True, ax=None) -> None:
     """A score against trainable parameters (log x), one colour per series (a base model), each point labelled with
     its system, a vertical bar where it has an `interval`, and each series' Pareto frontier (by
-    `higher_is_better`) dashed. A point: {"system", "params", "score", "interval": [lo, hi] or absent}."""
+    `higher_is_better`) dashed. A point: {"system", "params", "score", "interval": [lo, hi] or absent}. Saved to
+    `path`, or drawn on `ax` (one panel of a larger figure, which its caller saves)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    fig, ax = plt.subplots(figsize=(7.5, 4.8)) if ax is None else (None, ax)
     for i, (label, points) in enumerate(series.items()):
         color = f"C{i}"
         xy = [(max(p["params"], 1), p["score"]) for p in points]
@@ -121,6 +122,7 @@ def quality_vs_params(path: Path, series: dict[str, list[dict]], ylabel: str, ti
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    if fig is not None:
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)

@@ -69,6 +69,8 @@ class Recipe:
     # Two metric keys a report plots against each other, one point per system (x, y), with their intervals where
     # score() returns "intervals": {metric: [lo, hi]}. () = no such plot.
     tradeoff: tuple[str, str] = ()
+    # Metric keys a comparison also plots against trainable parameters, beside the primary one (one panel each).
+    plot_metrics: tuple[str, ...] = ()
     # Kinds that train on preference pairs (preference: SFT then DPO): (DataConfig, split, PreferenceDataConfig) ->
     # rows {id, prompt, chosen, rejected, source} (and any labels, e.g. `kind`), validated as they load
     # (`file:line: field: problem`); None = the domain has none.

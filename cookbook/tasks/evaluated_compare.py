@@ -112,6 +112,7 @@ def compare_evaluated(cfg: RunConfig, recipe: Recipe, config_name: str, methods:
               "methods": methods, "splits": expected,
               "metrics": {s: list(v["overall"]) for s, v in base.items()},
               "primary_metric": recipe.primary_metric or next(iter(first)),
+              "plot_metrics": [m for m in recipe.plot_metrics if m in first],
               "directions": {k: recipe.direction(k) for v in base.values() for k in v["overall"]},
               "metric_labels": {k: recipe.metric_labels.get(k, k) for v in base.values() for k in v["overall"]},
               "loss_split": recipe.loss_split(), "loss_rows": cfg.data.eval_samples, "base_differs_in": differs,

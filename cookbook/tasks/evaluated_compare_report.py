@@ -136,17 +136,29 @@ def write_run_report(out_dir: Path, report: dict) -> None:
 
 
 def plot(path: Path, reports: list[dict], split: str) -> None:
-    metric = reports[0]["primary_metric"]
-    series = {r["base_model"]: [{"system": row["system"], "params": row["trainable_params"] or 0,
-                                 "score": row["splits"][split]["overall"][metric],
-                                 "interval": row["splits"][split].get("intervals", {}).get(metric)}
-                                for row in r["rows"] if metric in row["splits"].get(split, {}).get("overall", {})]
-              for r in reports}
-    direction = reports[0]["directions"].get(metric, "higher")
-    label = reports[0]["metric_labels"].get(metric, metric)
-    quality_vs_params(path, series, f"{label} ({direction} is better)",
-                      f"{reports[0]['domain']} / {split}: {label} vs trainable parameters",
-                      higher_is_better=direction != "lower")
+    """One panel per plotted metric (the primary one, then the recipe's plot_metrics): the metric against trainable
+    parameters, every base model's systems with their intervals and Pareto frontier."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [reports[0]["primary_metric"], *reports[0].get("plot_metrics", [])]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(7.5 * len(metrics), 4.8), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        series = {r["base_model"]: [{"system": row["system"], "params": row["trainable_params"] or 0,
+                                     "score": row["splits"][split]["overall"][metric],
+                                     "interval": row["splits"][split].get("intervals", {}).get(metric)}
+                                    for row in r["rows"] if metric in row["splits"].get(split, {}).get("overall", {})]
+                  for r in reports}
+        direction = reports[0]["directions"].get(metric, "higher")
+        label = reports[0]["metric_labels"].get(metric, metric)
+        quality_vs_params(None, series, f"{label} ({direction} is better)",
+                          f"{reports[0]['domain']} / {split}: {label} vs trainable parameters",
+                          higher_is_better=direction != "lower", ax=ax)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def write_domain_report(folder: Path, reports: list[dict]) -> None:

@@ -40,6 +40,7 @@ RECIPE = Recipe(
     load_examples=load_examples,
     score=score_images,
     primary_metric="attribute_accuracy",
+    plot_metrics=("frechet_distance",),  # fidelity beside alignment, in every comparison plot
     metric_labels={"colour_accuracy": "colour accuracy (bodice pixels)", "attribute_accuracy": "attribute accuracy",
                    "all_attributes": "all 8 attributes right", "frechet_distance": "Fréchet distance (classifier)",
                    **{f"acc_{name}": f"accuracy: {name}" for name in ATTRIBUTES}},

@@ -32,6 +32,7 @@ RECIPE = Recipe(
     load_examples=load_examples,
     score=score_split,
     primary_metric="pcp_distance",
+    plot_metrics=("frechet",),  # the set-level Fréchet distance beside it, in every comparison plot
     metric_labels={"pcp_distance": "PCP distance", "in_scale": "in-scale energy", "mode_accuracy": "mode accuracy",
                    "tempo_agreement": "tempo agreement", "onset_agreement": "onset agreement",
                    "frechet": "Fréchet distance (Whisper)"},

@@ -139,6 +139,13 @@ def test_reports_mark_directions_and_the_frontier_follows_a_lower_is_better_metr
     folder = publish(report, write_domain_report)
     assert json.loads((folder / "compare_musicgen-corpus-base.json").read_text())["rows"][1]["system"] == "lora"
     assert (folder / "compare_heldout_test_vs_params.png").read_bytes()[:4] == b"\x89PNG"
+    from PIL import Image
+
+    one_panel = Image.open(folder / "compare_heldout_test_vs_params.png").size
+    report["plot_metrics"] = ["mode_accuracy"]  # a second metric plotted beside the primary one: a second panel
+    publish(report, write_domain_report)
+    two_panels = Image.open(folder / "compare_heldout_test_vs_params.png").size
+    assert two_panels[0] == 2 * one_panel[0] and two_panels[1] == one_panel[1]
     md = (folder / "compare.md").read_text()
     assert "## `musicgen-corpus-base`\n\nModel: a small MusicGen pretrained here" in md
 
