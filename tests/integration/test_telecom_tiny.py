@@ -38,7 +38,12 @@ def test_run_directory_has_tensorboard_logs_and_a_loss_curve(tiny_run):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     card = (tiny_run / "README.md").read_text()
     assert "](loss_curve.png)" in card and "](tensorboard/)" in card and "tensorboard --logdir" in card
-    assert read_metrics(tiny_run)["loss_curve"] == "loss_curve.png"
+    metrics = read_metrics(tiny_run)
+    assert metrics["loss_curve"] == "loss_curve.png"
+    # every logged (step, loss), the last one the run's last train loss: what comparisons draw convergence from
+    train_losses = metrics["loss_history"]["loss"]
+    assert train_losses and train_losses[-1][1] == metrics["train_loss_last"]
+    assert [step for step, _ in train_losses] == sorted({step for step, _ in train_losses})
     # Checkpoints were published whole: nothing is left under the temporary name, and the lock is free again.
     assert not (tiny_run / "checkpoints" / ".incomplete").exists()
     from cookbook.run_lock import lock_run_dir
