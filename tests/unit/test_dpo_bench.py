@@ -3,6 +3,7 @@ holds both sides and their ratios, and both trained on the same sequences (ours 
 sequence, tiny-gemma3's EOS not being its end of turn). No speed is asserted; the measurement is `make bench-dpo`."""
 
 import json
+import math
 
 from tests.conftest import run_cli
 
@@ -18,8 +19,12 @@ def test_bench_dpo_writes_both_sides_and_ratios(tmp_path):
         assert len(report[side]["losses"]) == 2
     sequences = 2 * report["settings"]["steps"] * report["settings"]["batch_size"]  # a chosen and a rejected each
     assert report["baseline"]["tokens"] - report["ours"]["tokens"] == sequences
-    # Same start (policy = reference): the first DPO loss is log 2 on both sides.
-    assert abs(report["ours"]["losses"][0] - report["baseline"]["losses"][0]) < 1e-6
+    # Same start (policy = reference): the first DPO loss is log 2 on both sides, to float error. TRL scores the
+    # reference in its own padded pass, so its log-probabilities (sums over thousands of tokens) can differ from the
+    # policy's in the last digits: 6e-6 seen once on a clean machine. A wrong reference is off by far more.
+    for side in ("ours", "baseline"):
+        assert abs(report[side]["losses"][0] - math.log(2)) < 1e-4, side
+    assert abs(report["ours"]["losses"][0] - report["baseline"]["losses"][0]) < 1e-4
     assert report["tokens_per_s_ratio"] == report["ours"]["tokens_per_s"] / report["baseline"]["tokens_per_s"]
     assert report["peak_rss_ratio"] == report["ours"]["peak_rss_mb"] / report["baseline"]["peak_rss_mb"]
 
