@@ -204,10 +204,10 @@ def train_and_measure(cfg: RunConfig, trainer, run: RunStart, n_eval: int, metri
     if is_main_process() and loss_curve(run.run_dir / LOSS_CURVE, trainer.state.log_history):
         metrics["loss_curve"] = LOSS_CURVE
 
-    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     # every logged (step, loss), so a comparison can draw the methods' convergence side by side
     metrics["loss_history"] = {key: [[h["step"], h[key]] for h in trainer.state.log_history if key in h and "step" in h]
                                for key in ("loss", "eval_loss")}
+    losses = [loss for _, loss in metrics["loss_history"]["loss"]]
     runtime = run.previous.get("train_runtime_s", 0.0) + segment
     tokens = run.previous.get("train_tokens", 0) + trainer.tokens_seen * trainer.accelerator.num_processes
     metrics.update(

@@ -17,7 +17,15 @@ from cookbook.intervals import mean_interval, paired_interval
 from cookbook.models import provenance
 from cookbook.recipe import Recipe
 from cookbook.runs import load_run_config, read_json, write_json
-from cookbook.tasks.method_runs import method_dir, publish, run_columns, scores_of, stamp_measured, train_method_run
+from cookbook.tasks.method_runs import (
+    RUN_COLUMNS,
+    method_dir,
+    publish,
+    run_columns,
+    scores_of,
+    stamp_measured,
+    train_method_run,
+)
 
 # A system section's keys that are not scalar measurements (the rest, e.g. generate_s, denoise_loss, are).
 NOT_MEASURES = ("overall", "by_group", "per_example", "about", "grid")
@@ -102,8 +110,8 @@ def compare_evaluated(cfg: RunConfig, recipe: Recipe, config_name: str, methods:
         print(f"[cookbook] warning: the base scored differently in the evaluations of {', '.join(differs)} "
               f"(nondeterministic generation?); the base row is {methods[0]}'s", file=sys.stderr)
     rows = [{"system": "base", "trainable_params": 0, "splits": base}]
-    rows += [{"system": m, **run_columns(method_dir(out_dir, m)), "splits": system_columns(evals[m], "tuned"),
-              "loss_history": read_json(method_dir(out_dir, m) / "metrics.json").get("loss_history"),
+    rows += [{"system": m, **run_columns(method_dir(out_dir, m), (*RUN_COLUMNS, "loss_history")),
+              "splits": system_columns(evals[m], "tuned"),
               "grids": sample_grids(evals[m], method_dir(out_dir, m)),
               "eval_report": str(method_dir(out_dir, m) / "eval" / "report.json")} for m in methods]
     first = next(iter(base.values()))["overall"]

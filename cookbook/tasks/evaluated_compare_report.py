@@ -8,7 +8,15 @@ import shutil
 from pathlib import Path
 
 from cookbook.plots import loss_curves, quality_vs_params
-from cookbook.tasks.method_runs import RUN_HEAD, cell, measured_when, provenance_lines, run_cells, write_domain_markdown
+from cookbook.tasks.method_runs import (
+    RUN_HEAD,
+    cell,
+    measured_when,
+    method_dir,
+    provenance_lines,
+    run_cells,
+    write_domain_markdown,
+)
 
 ARROW = {"higher": " ↑", "lower": " ↓", "neither": ""}
 # Column heads of the measurements the kinds' evaluations record beside the scores (others show their key).
@@ -93,8 +101,7 @@ def draw_convergence(folder: Path, report: dict) -> bool:
 
 
 def grid_name(report: dict, row: dict, split: str) -> str:
-    system = row["system"].replace(":", "_").replace("=", "-").replace("/", "-")
-    return f"compare_grid_{Path(report['base_model']).name}_{system}_{split}.png"
+    return f"compare_grid_{Path(report['base_model']).name}_{method_dir(Path(), row['system']).name}_{split}.png"
 
 
 def copy_grids(folder: Path, report: dict) -> None:

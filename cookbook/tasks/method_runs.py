@@ -71,10 +71,10 @@ def train_method_run(domain: str, config: str, method: str, run_dir: Path, overr
         raise CookbookError(f"training {method} failed (see above); fix it and re-run: finished methods are kept")
 
 
-def run_columns(run_dir: Path) -> dict:
-    """The finished run's training measurements, as its metrics.json has them (None where it has not)."""
+def run_columns(run_dir: Path, keys: tuple[str, ...] = RUN_COLUMNS) -> dict:
+    """The finished run's training measurements (`keys` of its metrics.json; None where it has none)."""
     metrics = read_json(Path(run_dir) / "metrics.json")
-    return {key: metrics.get(key) for key in RUN_COLUMNS}
+    return {key: metrics.get(key) for key in keys}
 
 
 def publish(report: dict, write_domain_report: Callable[[Path, list[dict]], None]) -> Path:

@@ -67,14 +67,13 @@ def score_images(images: list[np.ndarray], examples, classifier=None) -> dict:
         per.append(row)
 
     def summary(rows: list[dict]) -> dict:
+        """Means of the per-image scores (every image scores all attributes, so the mean of the images' attribute
+        accuracies is the mean of the per-attribute accuracies)."""
         rows = [r for r in rows if r["right"] is not None]
         if not rows:
             return {"n": 0}
-        acc = {f"acc_{name}": float(np.mean([r["right"][name] for r in rows])) for name in ATTRIBUTES}
-        return {"attribute_accuracy": float(np.mean(list(acc.values()))),
-                "all_attributes": float(np.mean([all(r["right"].values()) for r in rows])),
-                "colour_accuracy": float(np.mean([r["colour_read"] == r["asked"]["colour"] for r in rows])),
-                **acc, "n": len(rows)}
+        keys = ("attribute_accuracy", "all_attributes", "colour_accuracy", *(f"acc_{name}" for name in ATTRIBUTES))
+        return {**{k: float(np.mean([r[k] for r in rows])) for k in keys}, "n": len(rows)}
 
     overall = summary(per)
     if len(images) >= 2:  # headline metrics first: reports list them in this order
