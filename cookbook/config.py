@@ -39,6 +39,9 @@ class DataConfig:
     source_domain: str = ""  # domains built from another domain's data (a judge adapter): that domain's name
     # domains that synthesise their rows (a judge adapter): kind -> units per source row, e.g. {wrong: 0.8, echo: 0.4}
     mix: dict[str, float] = field(default_factory=dict)
+    # domains that synthesise their rows from source text: the model that rewrites that text in other words ("" =
+    # none; a judge adapter's right answers then copy the reference word for word)
+    paraphrase_model: str = ""
     max_audio_s: float = 0.0  # audio-LM kinds: crop each clip to this many seconds (0 = the whole clip)
     # domains that accept a published corpus in place of their own generated one (FLORA, for fashion sketches): its
     # folder as published; "" = the generated corpus

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from dataclasses import replace
 
 from cookbook.config import DataConfig
 from cookbook.errors import ConfigError
 from cookbook.tasks.text.examples import TextExample
-from domains.judge import corruptions, synthesis
+from domains.judge import corruptions, paraphrase, synthesis
 from judges.rubrics import CRITERION_NAMES, pairwise_system, pairwise_user, pointwise_system, pointwise_user
 
 # Units per source question when the config names none (configs/default.yaml sets its own; README.md's table).
@@ -49,6 +50,14 @@ def source_rows(cfg: DataConfig) -> tuple[list[synthesis.Source], list[str], str
     subject = recipe.judge.subject if recipe.judge else "answers"
     rows = [synthesis.Source(e.id, e.prompt, e.reference, e.group) for e in examples]
     return rows, [e.source for e in examples], subject
+
+
+def with_paraphrases(rows: list[synthesis.Source], model: str) -> list[synthesis.Source]:
+    """`rows` with the paraphrases of `model` that kept the reference's facts (paraphrase.py); unchanged for ""."""
+    if not model:
+        return rows
+    kept = paraphrase.accepted(paraphrase.build([r.id for r in rows], [r.reference for r in rows], model))
+    return [replace(r, paraphrase=kept.get(r.id, "")) for r in rows]
 
 
 def verdict_pointwise(c: synthesis.Candidate) -> str:
@@ -151,6 +160,7 @@ def in_mix_order(units: list[list[TextExample]], mix: dict[str, float], rng: ran
 def load_examples(cfg: DataConfig, split: str) -> list[TextExample]:
     mix = mix_of(cfg)
     rows, wheres, subject = source_rows(cfg)
+    rows = with_paraphrases(rows, cfg.paraphrase_model)
     vocabulary = corruptions.names_in([r.reference for r in rows])
     rng = random.Random(cfg.corpus_seed)
     units = []

@@ -39,6 +39,7 @@ class Source:
     question: str
     reference: str
     group: str = ""
+    paraphrase: str = ""  # the reference in other words with the same facts (paraphrase.py), "" if none was kept
 
 
 @dataclass
@@ -50,6 +51,15 @@ class Candidate:
     changes: list[corruptions.Corruption] = field(default_factory=list)  # corrupted: what was changed
     attack: str = ""  # injected: the steering style added
     content_kind: str = ""  # injected: the kind of the answer the passage was added to
+
+
+PARAPHRASE_SHARE = 0.75  # of the answers made from a reference, how many start from its paraphrase where it has one
+
+
+def content(src: Source, rng: random.Random) -> str:
+    """The text an answer about `src` is made from: mostly its paraphrase, so that an answer's wording never tells
+    whether it is right (paraphrase.py says why), sometimes the reference as written (a right copy is right too)."""
+    return src.paraphrase if src.paraphrase and rng.random() < PARAPHRASE_SHARE else src.reference
 
 
 def sentences(text: str) -> list[str]:
@@ -66,12 +76,12 @@ def coverage_score(kept: int, total: int) -> int:
     return 4 if share >= 0.67 else 3 if share >= 0.34 else 2
 
 
-def good(src: Source) -> Candidate:
-    return Candidate("good", src.reference, (5, 5, 5), "Matches the reference: every key point is there and right.")
+def good(src: Source, rng: random.Random) -> Candidate:
+    return Candidate("good", content(src, rng), (5, 5, 5), "Matches the reference: every key point is there and right.")
 
 
 def reordered(src: Source, rng: random.Random) -> Candidate | None:
-    parts = sentences(src.reference)
+    parts = sentences(content(src, rng))
     if len(parts) < 2:
         return None
     order = list(range(len(parts)))
@@ -82,7 +92,7 @@ def reordered(src: Source, rng: random.Random) -> Candidate | None:
 
 
 def partial(src: Source, rng: random.Random) -> Candidate | None:
-    parts = sentences(src.reference)
+    parts = sentences(content(src, rng))
     if len(parts) < 2:
         return None
     k = rng.randint(1, len(parts) - 1)
@@ -94,8 +104,9 @@ def partial(src: Source, rng: random.Random) -> Candidate | None:
 
 def _corrupt(src: Source, vocabulary: list[str], rng: random.Random, main: bool) -> tuple | None:
     """(sentences with facts changed, the changes, n) or None. main: the first sentence (the answer's main point)
-    changed, plus more sentences at random; else one or two later sentences of an answer of 3 or more."""
-    parts = sentences(src.reference)
+    changed, plus more sentences at random; else one or two later sentences of an answer of 3 or more. A
+    paraphrase has the reference's facts (paraphrase.py), so 'where the reference says X' stays true."""
+    parts = sentences(content(src, rng))
     changeable = [i for i, s in enumerate(parts) if corruptions.candidates(s, vocabulary)]
     if main:
         if 0 not in changeable and not (changeable and len(parts) <= 2):
@@ -159,7 +170,7 @@ def off_topic(src: Source, others: list[Source], rng: random.Random) -> Candidat
     pool = [o for o in others if (o.group == src.group) == near and o.reference != src.reference] or \
         [o for o in others if o.reference != src.reference]
     other = rng.choice(pool)
-    return Candidate("off_topic", other.reference, (1, 1, 1),
+    return Candidate("off_topic", content(other, rng), (1, 1, 1),
                      "Answers a different question; none of the reference's points are covered.")
 
 
@@ -174,13 +185,14 @@ def echo(src: Source, others: list[Source], rng: random.Random) -> Candidate:
 
 
 def verbose(src: Source, rng: random.Random, heavy: bool) -> Candidate:
-    parts = sentences(src.reference)
+    text = content(src, rng)
+    parts = sentences(text)
     if not heavy:
         extra = rng.choice(FILLERS) + _lower_first(rng.choice(parts))
-        return Candidate("verbose", f"{src.reference} {extra}", (5, 5, 4),
+        return Candidate("verbose", f"{text} {extra}", (5, 5, 4),
                          "Right and complete, with one needless restatement.")
-    padded = [src.reference] + [rng.choice(FILLERS) + _lower_first(p) for p in parts]
-    return Candidate("verbose", " ".join(padded) + " " + rng.choice(FILLERS) + _lower_first(src.reference),
+    padded = [text] + [rng.choice(FILLERS) + _lower_first(p) for p in parts]
+    return Candidate("verbose", " ".join(padded) + " " + rng.choice(FILLERS) + _lower_first(text),
                      (5, 5, 2), "Right and complete, but it repeats itself over and over.")
 
 
@@ -208,7 +220,7 @@ def make(kind: str, src: Source, others: list[Source], vocabulary: list[str], rn
         while base is None:
             base = make(rng.choice(CONTENT_KINDS), src, others, vocabulary, rng)
         return injected(base, rng)
-    makers = {"good": lambda: good(src), "reordered": lambda: reordered(src, rng),
+    makers = {"good": lambda: good(src, rng), "reordered": lambda: reordered(src, rng),
               "partial": lambda: partial(src, rng), "corrupted": lambda: corrupted(src, vocabulary, rng),
               "wrong": lambda: wrong(src, vocabulary, rng), "rambling": lambda: rambling(src, vocabulary, rng),
               "off_topic": lambda: off_topic(src, others, rng), "echo": lambda: echo(src, others, rng),
