@@ -38,6 +38,7 @@ class BenchSettings:
     seed: int = 42
     chunk_rows: int = 256  # rows of the output layer per chunk (train.loss_chunk_size)
     fused_head: bool = True  # train.fused_head
+    vocab_block: int = 0  # train.loss_vocab_block
     lean_lora: bool = True  # train.lean_lora
     padding_free: bool = False  # train.padding_free
     output: str = "reports/bench/sft.json"
@@ -76,6 +77,7 @@ def build_ours(s: BenchSettings, workdir: Path):
                     train=TrainConfig(max_steps=s.steps, batch_size=s.batch_size, lr=s.lr, save_steps=10**6,
                                       logging_steps=1, seed=s.seed, loss_chunk_size=s.chunk_rows,
                                       fused_head=s.fused_head, lean_lora=s.lean_lora,
+                                      loss_vocab_block=s.vocab_block,
                                       padding_free=s.padding_free))
     cfg.model.source = s.model
     trainer, _, _ = build_trainer(cfg, recipe, workdir, s.method, resolve_model(s.model))

@@ -104,6 +104,9 @@ class TrainConfig:
     # With a frozen output layer (every adapter method), compute the loss's or log-probabilities' hidden-state
     # gradient in the forward, one pass per chunk (cookbook/tasks/text/fused_head.py); false: recompute in backward.
     fused_head: bool = True
+    # > 0: the fused head takes the vocabulary this many output rows at a time with an online softmax (exact, one
+    # pass over the weights, no rows x vocab buffer; `python -m cookbook.bench_head` times the choices); 0: whole rows
+    loss_vocab_block: int = 0
     # peft LoRA layers compute the adapter term with the scaling folded into addmm (cookbook/tasks/text/lean_lora.py;
     # same parameters and adapter files); false: peft's own forward.
     lean_lora: bool = True

@@ -55,6 +55,28 @@ def test_fused_logprobs_equal_log_softmax_in_values_and_gradients(softcap, scale
         assert torch.autograd.gradcheck(lambda a: fused_logprobs(a, w, t, 8, softcap, scale), (h,))
 
 
+@pytest.mark.parametrize("softcap, scale", [(None, 1.0), (None, 0.5), (30.0, 0.5)])
+@pytest.mark.parametrize("n, block", [(37, 16), (5, 100), (5, 7), (0, 16)])  # blocks with a short last one,
+def test_vocab_blocked_logprobs_equal_log_softmax(softcap, scale, n, block):  # one whole block, no rows
+    torch.manual_seed(1)
+    h = (torch.randn(n, 16, dtype=torch.float64) * 3).requires_grad_()  # large logits: the rescaling matters
+    w = torch.randn(100, 16, dtype=torch.float64)
+    t = torch.randint(0, 100, (n,))
+    expected, _ = _reference_logprobs(h, w, t, softcap, scale)
+    logp = fused_logprobs(h, w, t, 8, softcap, scale, vocab_block=block)
+    assert torch.allclose(logp, expected, atol=1e-12, rtol=0)
+    g = torch.randn(n, dtype=torch.float64)
+    (want,) = torch.autograd.grad((expected * g).sum(), h, allow_unused=True, materialize_grads=True)
+    (got,) = torch.autograd.grad((logp * g).sum(), h, allow_unused=True, materialize_grads=True)
+    assert torch.allclose(got, want, atol=1e-12, rtol=0)
+    if n:
+        assert torch.autograd.gradcheck(lambda a: fused_logprobs(a, w, t, 8, softcap, scale, vocab_block=block),
+                                        (h,))
+    with torch.no_grad():
+        assert torch.allclose(fused_logprobs(h, w, t, 8, softcap, scale, vocab_block=block), expected,
+                              atol=1e-12, rtol=0)
+
+
 def test_fused_logprobs_fp32_tolerance_and_forward_only():
     torch.manual_seed(0)
     h = torch.randn(300, 64, requires_grad=True)
@@ -86,8 +108,8 @@ def _batch(vocab: int):
     return ids, labels
 
 
-@pytest.mark.parametrize("train_head", [False, True])
-def test_patched_model_fused_equals_unfused_loss_and_gradients(train_head):
+@pytest.mark.parametrize("train_head, vocab_block", [(False, 0), (True, 0), (False, 100)])
+def test_patched_model_fused_equals_unfused_loss_and_gradients(train_head, vocab_block):
     base = load_model(resolve_model("tiny-gemma3"))
     for p in base.parameters():
         p.requires_grad_(False)
@@ -95,7 +117,8 @@ def test_patched_model_fused_equals_unfused_loss_and_gradients(train_head):
         p.requires_grad_(True)
     base.get_output_embeddings().weight.requires_grad_(train_head)  # tied: the embeddings too
     fused, unfused = copy.deepcopy(base), copy.deepcopy(base)
-    add_completion_loss_head(fused, chunk_rows=4, fused=True)  # 21 rows: chunks of 4 with a short last one
+    # 21 rows: chunks of 4 with a short last one; vocab_block 100: blocks of the tiny vocabulary, a short last one
+    add_completion_loss_head(fused, chunk_rows=4, fused=True, vocab_block=vocab_block)
     add_completion_loss_head(unfused, chunk_rows=4, fused=False)
     ids, labels = _batch(base.config.vocab_size)
     a = fused(input_ids=ids, labels=labels, completion_loss=True).loss

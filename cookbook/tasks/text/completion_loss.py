@@ -109,7 +109,7 @@ def patch_completion_head(model, flag: str, head) -> None:
     model.forward = types.MethodType(forward, model)
 
 
-def add_completion_loss_head(model, chunk_rows: int = 256, fused: bool = True) -> None:
+def add_completion_loss_head(model, chunk_rows: int = 256, fused: bool = True, vocab_block: int = 0) -> None:
     """`model(..., labels=l, completion_loss=True)` returns the completion-only loss: with `fused` and a frozen
     output layer from the fused head (cookbook/tasks/text/fused_head.py: gradient computed in the forward), else
     from the chunked one (logits recomputed in backward; also what a trainable head takes)."""
@@ -117,7 +117,7 @@ def add_completion_loss_head(model, chunk_rows: int = 256, fused: bool = True) -
     def head(hidden, targets, keep, weight, softcap, scale, num_items_in_batch):
         h, t = hidden[keep], targets[keep]
         if fused and head_is_frozen(weight):
-            total = -fused_logprobs(h, weight, t, chunk_rows, softcap, scale).sum()
+            total = -fused_logprobs(h, weight, t, chunk_rows, softcap, scale, vocab_block=vocab_block).sum()
         else:
             total = chunked_cross_entropy(h, weight, t, chunk_rows, softcap, scale)
         denom = keep.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch

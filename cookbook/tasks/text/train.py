@@ -75,7 +75,7 @@ def build_trainer(cfg: RunConfig, recipe: Recipe, run_dir: Path, method: str, re
         model=model, args=args, train_dataset=to_dataset(fmt, recipe.system_prompt, train_rows),
         eval_dataset=to_dataset(fmt, recipe.system_prompt, eval_rows) if eval_rows else None,
         processing_class=tokenizer, loss_impl=cfg.train.loss, loss_chunk_size=cfg.train.loss_chunk_size,
-        penalty=spec.penalty, fused_head=cfg.train.fused_head,
+        penalty=spec.penalty, fused_head=cfg.train.fused_head, loss_vocab_block=cfg.train.loss_vocab_block,
         lean_lora=cfg.train.lean_lora, truncate_to=cfg.data.max_seq_len if cfg.train.padding_free else None,
     ), len(train_rows), len(eval_rows)
 

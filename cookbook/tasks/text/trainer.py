@@ -30,7 +30,7 @@ def _no_penalty(model):
 class CookbookSFTTrainer(MethodParamGroups, AtomicCheckpoints, SFTTrainer):
     def __init__(self, *args, loss_impl: str = "chunked", loss_chunk_size: int = 256,
                  penalty: Callable = _no_penalty, fused_head: bool = True, lean_lora: bool = True,
-                 truncate_to: int | None = None, **kwargs):
+                 truncate_to: int | None = None, loss_vocab_block: int = 0, **kwargs):
         self.truncate_to = truncate_to  # read by _prepare_dataset, which SFTTrainer.__init__ calls
         super().__init__(*args, **kwargs)
         if not torch.cuda.is_available():
@@ -42,7 +42,7 @@ class CookbookSFTTrainer(MethodParamGroups, AtomicCheckpoints, SFTTrainer):
             use_lean_lora(self.model)
         if loss_impl == "chunked":
             causal_lm = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
-            add_completion_loss_head(causal_lm, loss_chunk_size, fused_head)
+            add_completion_loss_head(causal_lm, loss_chunk_size, fused_head, loss_vocab_block)
         if self.padding_free:  # TRL's flag: batches come packed, with sequence bounds
             base = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
             use_packed_attention(base)
