@@ -68,11 +68,11 @@ def test_lm_eval_humaneval_task_scores_in_the_sandbox(code_run):
 
 def test_compare_trains_each_method_and_adds_zero_and_few_shot_baselines(tmp_path):
     out, reports = tmp_path / "cmp", tmp_path / "reports"
-    proc = run_cli("compare", "code", "--methods", "lora", "--config", "tiny", "--output", str(out),
+    proc = run_cli("compare", "code", "--methods", "lora,apt", "--config", "tiny", "--output", str(out),
                    env={"COOKBOOK_REPORTS_DIR": str(reports)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
-    assert [r["system"] for r in report["rows"]] == ["base, zero-shot", "base, 3-shot ICL", "lora"]
+    assert [r["system"] for r in report["rows"]] == ["base, zero-shot", "base, 3-shot ICL", "lora", "apt"]
     assert report["rows"][2]["trainable_params"] > 0 and report["rows"][2]["peak_rss_mb"] > 0
     for row in report["rows"]:
         assert set(row["splits"]["humaneval"]["overall"]) == {"HumanEval pass@1", "HumanEval+ pass@1", "n"}
@@ -82,4 +82,9 @@ def test_compare_trains_each_method_and_adds_zero_and_few_shot_baselines(tmp_pat
     assert (reports / "code" / "compare_humaneval_pareto.png").is_file()
     assert (reports / "code" / "compare_unit_focal_pareto.png").is_file()  # mutation score vs parameters
     assert all("mutation score" in row["splits"]["unit_focal"]["overall"] for row in report["rows"])
-    assert "| base, 3-shot ICL | 0 |" in (reports / "code" / "compare.md").read_text()
+    md = (reports / "code" / "compare.md").read_text()
+    assert "| base, 3-shot ICL | 0 |" in md
+    export = report["rows"][3]["export"]  # APT's merged, pruned model: smaller, timed against base + adapter
+    assert export["params_after"] < export["params_before"] and "export" not in report["rows"][2]
+    assert all(export["speed"][s]["tokens_per_s"] > 0 for s in ("base", "adapter", "exported"))
+    assert f"| apt | {export['params_before']:,} | {export['params_after']:,} |" in md

@@ -17,10 +17,12 @@ from cookbook.config import RunConfig
 from cookbook.models import provenance
 from cookbook.recipe import Recipe
 from cookbook.runs import write_json
-from cookbook.tasks.method_runs import method_dir, publish, run_columns, stamp_measured, train_method_run
+from cookbook.peft_methods import PEFT_METHODS
+from cookbook.tasks.method_runs import method_dir, method_spec, publish, run_columns, stamp_measured, train_method_run
 from cookbook.tasks.program.compare_report import write_domain_report, write_run_report
 from cookbook.tasks.program.evaluate import cached_samples, split_examples
 from cookbook.tasks.program.sampling import SamplingSettings, sample_completions
+from cookbook.tasks.text.compare import export_measures
 from cookbook.tasks.text.generate import load_base, load_run
 from cookbook.tasks.text.report import metric_keys
 
@@ -70,9 +72,18 @@ def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: 
     del base
     for method in methods:
         run_dir = method_dir(out_dir, method)
-        rows.append({"system": method, **run_columns(run_dir),
-                     "splits": score_system(load_run(run_dir), cfg, recipe, splits, settings, True,
-                                            run_dir / "compare")})
+        tm = load_run(run_dir)
+        row = {"system": method, **run_columns(run_dir),
+               "splits": score_system(tm, cfg, recipe, splits, settings, True, run_dir / "compare")}
+        export = PEFT_METHODS.get(method_spec(method)[0]).export
+        if export is not None:  # APT: the merged, pruned model's size and decoding speed, as the text kind reports
+            first = next(iter(splits.values()))
+            key = {"ids": [e.id for e in first[:cfg.eval.batch_size]], "batch_size": cfg.eval.batch_size,
+                   "max_new_tokens": cfg.eval.max_new_tokens}
+            row["export"], _ = cached_samples(run_dir / "compare" / "export.json", key,
+                                              lambda: export_measures(tm, export, cfg, recipe, first))
+        rows.append(row)
+        del tm
     metrics = {s: metric_keys(rows[0]["splits"][s]["overall"]) for s in splits}
     report = {"domain": recipe.name, "config": config_name, "overrides": overrides, "base_model": cfg.model.source,
               "provenance": provenance(cfg.model.source),

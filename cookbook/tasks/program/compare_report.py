@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cookbook.plots import quality_vs_params
 from cookbook.tasks.method_runs import RUN_HEAD, cell, provenance_lines, run_cells, write_domain_markdown
+from cookbook.tasks.text.compare_report import export_table
 
 
 def plotted_metric(report: dict, split: str) -> str:
@@ -23,7 +24,8 @@ def table(report: dict) -> list[str]:
     for row in report["rows"]:
         scores = [row["splits"][s]["overall"].get(k) if s in row["splits"] else None for s, k in cols]
         lines.append("| " + " | ".join([*run_cells(row), *map(cell, scores)]) + " |")
-    return lines
+    exported = export_table(report)
+    return lines + (["", *exported] if exported else [])
 
 
 def describe(report: dict) -> str:
