@@ -1,12 +1,11 @@
 """Paraphrased references for the judge's training answers: each source reference rewritten in other words by an
 instruction-tuned model (`data.paraphrase_model`), kept only where it states exactly the reference's facts.
 
-Why: in data v1 and v2 every right answer was the reference verbatim or its sentences reordered, and every flawed
-one an edit of it, so "the same words as the reference" separated good from bad. People's right answers are never
-verbatim (the telecom gold set's 20 'good' rows all rephrase), and adapter v2 graded all 81 gold answers 1/1/1
-"answers a different question". With paraphrases, right answers and the partial / corrupted / wrong answers made
-from them are written in other words, so word overlap with the reference carries no signal and the judge has to
-compare facts.
+Why: word overlap with the reference separates the telecom gold answers (good median 0.63, partial 0.24, wrong
+0.14, off-topic 0.06), while every synthesised on-topic answer is an edit of the reference (overlap 0.9 or more):
+the gold answers all fall where training has only off-topic rows, and adapter v2 graded every one of them 1/1/1
+"answers a different question". Answers made from paraphrases cover the overlap of people's right answers.
+Opt-in (`data.paraphrase_model`): Qwen2.5-Coder-0.5B-Instruct kept none of the references tried (README.md).
 
 Kept only if (`rejection` says why not): not empty, 0.5-1.8x the reference's length, not near-verbatim (word
 sequence similarity < 0.8), and the same facts as the reference: every number, RFC number, number+unit and

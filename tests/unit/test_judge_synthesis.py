@@ -182,7 +182,7 @@ def test_the_default_config_sets_the_mix_and_the_cap_keeps_it():
     from cookbook.discovery import get_recipe
 
     cfg = get_recipe("judge").load_config("default").data
-    cfg = replace(cfg, paraphrase_model="")  # the mix and cap do not depend on paraphrases (a model run: not here)
+    cfg = replace(cfg, paraphrase_model="")  # the mix and cap do not depend on paraphrases (a model run)
     assert set(cfg.mix) == set(synthesis.KINDS) | set(data.PAIR_KINDS)
     rows = data.load_examples(cfg, "train")
     assert len(rows) <= cfg.max_train_samples and len(rows) >= cfg.max_train_samples - 1
