@@ -13,7 +13,8 @@ protocol / product name (the things corruptions.py changes) of the one appears i
 rejected paraphrase leaves its question with the reference itself, as before.
 
 Built once per (model, references, prompt) and cached under cookbook.paths.cache_dir(); resumable (written after
-every batch). `python -m domains.judge.paraphrase` builds it for the default config and prints what was kept."""
+every batch). `python -m domains.judge.paraphrase [--model M]` builds it for the default config's source rows and
+prints what was kept."""
 
 from __future__ import annotations
 
@@ -120,15 +121,19 @@ def accepted(built: dict[str, dict]) -> dict[str, str]:
     return {i: p["text"] for i, p in built.items() if not p["rejected"]}
 
 
-def main() -> None:
-    from domains.judge.data import source_rows
-    from cookbook.discovery import get_recipe
+def main(argv: list[str] | None = None) -> None:
+    import argparse
 
-    cfg = get_recipe("judge").load_config("default").data
-    rows, _, _ = source_rows(cfg)
-    built = build([r.id for r in rows], [r.reference for r in rows], cfg.paraphrase_model)
+    from cookbook.discovery import get_recipe
+    from domains.judge.data import source_rows
+
+    ap = argparse.ArgumentParser(description="paraphrase the judge's source references and say how many were kept")
+    ap.add_argument("--model", default="qwen2.5-coder-0.5b-instruct")
+    args = ap.parse_args(argv)
+    rows, _, _ = source_rows(get_recipe("judge").load_config("default").data)
+    built = build([r.id for r in rows], [r.reference for r in rows], args.model)
     reasons = Counter(p["rejected"].split(" ")[0] or "kept" for p in built.values())
-    print(json.dumps({"model": cfg.paraphrase_model, "rows": len(built), "outcomes": reasons}, indent=1))
+    print(json.dumps({"model": args.model, "rows": len(built), "outcomes": reasons}, indent=1))
 
 
 if __name__ == "__main__":
