@@ -38,7 +38,7 @@ class BenchSettings:
     seed: int = 42
     chunk_rows: int = 256  # rows of the output layer per chunk (train.loss_chunk_size)
     fused_head: bool = True  # train.fused_head
-    vocab_block: int = 0  # train.loss_vocab_block
+    vocab_block: int = 8192  # train.loss_vocab_block (0: whole-vocabulary rows, the previous path)
     lean_lora: bool = True  # train.lean_lora
     padding_free: bool = False  # train.padding_free
     output: str = "reports/bench/sft.json"

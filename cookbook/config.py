@@ -105,8 +105,9 @@ class TrainConfig:
     # gradient in the forward, one pass per chunk (cookbook/tasks/text/fused_head.py); false: recompute in backward.
     fused_head: bool = True
     # > 0: the fused head takes the vocabulary this many output rows at a time with an online softmax (exact, one
-    # pass over the weights, no rows x vocab buffer; `python -m cookbook.bench_head` times the choices); 0: whole rows
-    loss_vocab_block: int = 0
+    # pass over the weights, no rows x vocab buffer; 1.4-1.5x faster than whole rows on Gemma 3's and Qwen2.5's heads,
+    # reports/bench/head*.json from `python -m cookbook.bench_head`); 0: whole rows of loss_chunk_size
+    loss_vocab_block: int = 8192
     # peft LoRA layers compute the adapter term with the scaling folded into addmm (cookbook/tasks/text/lean_lora.py;
     # same parameters and adapter files); false: peft's own forward.
     lean_lora: bool = True

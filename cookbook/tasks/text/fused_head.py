@@ -73,6 +73,12 @@ def _blocked_rows(h, weight, t, vocab_block: int, softcap, scale: float, need_gr
     return logp, grad.mul_(scale) if scale != 1.0 else grad
 
 
+# Rows per chunk of the blocked variant: its buffers are rows x vocab_block (1024 x 8192 fp32 = 32 MB), so more rows
+# only amortise each pass over the weights. Measured by `python -m cookbook.bench_head` (reports/bench/head*.json):
+# 1024 rows and blocks of 8192 beat whole rows of 256 by 1.4x (Gemma 3 270M's head) and 1.5x (Qwen2.5-Coder-0.5B's).
+BLOCKED_CHUNK_ROWS = 1024
+
+
 class _FusedHeadLogProbs(torch.autograd.Function):
     """log p(target) per row of `hidden` (logits = softcap(hidden @ weight.T * scale)), with the gradient wrt
     `hidden` computed in the forward; optionally (without gradient) entropy, mean logit and is-top-1."""
@@ -84,7 +90,7 @@ class _FusedHeadLogProbs(torch.autograd.Function):
         logp = hidden.new_empty(n)
         grad = torch.empty_like(hidden) if need_grad else None
         if vocab_block and not stats:
-            for rows in balanced_chunks(n, chunk_rows):
+            for rows in balanced_chunks(n, BLOCKED_CHUNK_ROWS):
                 logp[rows], g = _blocked_rows(hidden[rows], weight, targets[rows], vocab_block, softcap, scale,
                                               need_grad)
                 if need_grad:
@@ -149,7 +155,8 @@ def fused_logprobs(hidden, weight, targets, chunk_rows: int = 256, softcap=None,
     """log p(target) per row (and, with `stats`, entropy, mean logit, is_top1), equal to
     log_softmax(softcap(hidden @ weight.T * scale)).gather(targets). Differentiable wrt `hidden` only: the
     caller must not pass a weight that requires grad. `vocab_block` > 0: the vocabulary-blocked online softmax
-    (`_blocked_rows`; not with `stats`, which take the whole-vocabulary rows)."""
+    (`_blocked_rows`, BLOCKED_CHUNK_ROWS rows at a time; not with `stats`, which take whole-vocabulary rows of
+    `chunk_rows`)."""
     if weight.requires_grad and torch.is_grad_enabled():
         raise ValueError("fused head: the output weights require grad; use the chunked head for them")
     need_grad = torch.is_grad_enabled() and hidden.requires_grad
