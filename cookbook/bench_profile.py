@@ -32,19 +32,27 @@ def _mm_flops(name: str, shapes) -> float:
     return 2.0 * batch * a[-2] * a[-1] * b[-1]
 
 
-def group_of(name: str, shapes, vocab: int, rank: int) -> str:
+def head_dims(vocab: int, vocab_block: int) -> set[int]:
+    """Sizes that mark an output-layer operand: the vocabulary, and with the blocked head its block and last block
+    (none of them a hidden or FFN size of the bases benched)."""
+    return {vocab} | ({vocab_block, vocab % vocab_block} - {0} if vocab_block else set())
+
+
+def group_of(name: str, shapes, vocab, rank: int) -> str:
+    """`vocab`: the vocabulary size, or the set of sizes head_dims gives."""
+    heads = vocab if isinstance(vocab, set) else {vocab}
     dims = {d for s in shapes if isinstance(s, (list, tuple)) for d in s}
     if "scaled_dot_product" in name or "flash_attention" in name or name == "aten::bmm":
         return "attention"
     if name in MATMULS:
-        if vocab in dims:
+        if heads & dims:
             return "LM head matmuls"
         # a LoRA factor (r x in, out x r) is one of the operands: its short side is the rank
         low_rank = any(isinstance(s, (list, tuple)) and len(s) == 2 and min(s) == rank for s in shapes)
         return "LoRA matmuls" if low_rank else "model linear layers"
     if "Optimizer" in name or "adam" in name.lower() or "_foreach" in name:
         return "optimizer"
-    if vocab in dims:
+    if heads & dims:
         return "LM-head elementwise"
     if name.startswith("aten::"):
         return "norms, activations, elementwise"
@@ -95,7 +103,7 @@ def profile_steps(overrides: list[str]) -> dict:
         trainer.train()
         prof.stop()
     vocab = trainer.model.get_output_embeddings().weight.shape[0]
-    table = grouped_profile(prof.key_averages(group_by_input_shape=True), vocab, s.r)
+    table = grouped_profile(prof.key_averages(group_by_input_shape=True), head_dims(vocab, s.vocab_block), s.r)
     result = {"settings": s.__dict__, "profiled_steps": s.steps - 1, "torch_threads": torch.get_num_threads(),
               "groups": table, "markdown": markdown(table)}
     if out:
