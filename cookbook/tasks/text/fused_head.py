@@ -28,6 +28,17 @@ def balanced_chunks(n: int, chunk_rows: int) -> list[slice]:
     return [slice(start, min(start + size, n)) for start in range(0, n, size)]
 
 
+def _capped_logits(h, w, softcap, scale: float):
+    """(softcap(h @ w.T * scale), its tanh or None without softcap), computed in the one matmul buffer."""
+    z = h @ w.t()
+    if scale != 1.0:
+        z.mul_(scale)
+    if not softcap:
+        return z, None
+    tanh = z.div_(softcap).tanh_()
+    return tanh * softcap, tanh
+
+
 def _blocked_rows(h, weight, t, vocab_block: int, softcap, scale: float, need_grad: bool):
     """(log p(target), d log p(target) / d h or None) for the rows `h`, one block of `vocab_block` output rows of
     `weight` at a time with an online softmax (running max, rescaled sum and rescaled gradient accumulator, as
@@ -41,14 +52,8 @@ def _blocked_rows(h, weight, t, vocab_block: int, softcap, scale: float, need_gr
     target_deriv = h.new_ones(rows)  # d logit / d pre-softcap logit at the target (1 without softcap)
     for start in range(0, weight.shape[0], vocab_block):
         w = weight[start:start + vocab_block]
-        z = h @ w.t()
-        if scale != 1.0:
-            z.mul_(scale)
-        deriv = None
-        if softcap:
-            tanh = z.div_(softcap).tanh_()
-            z = tanh * softcap
-            deriv = tanh.mul_(tanh).neg_().add_(1)  # d softcap(x) / dx = 1 - tanh^2
+        z, tanh = _capped_logits(h, w, softcap, scale)
+        deriv = None if tanh is None else tanh.mul_(tanh).neg_().add_(1)  # d softcap(x) / dx = 1 - tanh^2
         here = ((t >= start) & (t < start + w.shape[0])).nonzero().squeeze(1)
         if here.numel():
             cols = t[here] - start
@@ -103,13 +108,7 @@ class _FusedHeadLogProbs(torch.autograd.Function):
         is_top1 = torch.empty(n, dtype=torch.bool, device=hidden.device) if stats else None
         for rows in balanced_chunks(n, chunk_rows):
             h, t = hidden[rows], targets[rows]
-            z = h @ weight.t()
-            if scale != 1.0:
-                z.mul_(scale)
-            tanh = None
-            if softcap:
-                tanh = z.div_(softcap).tanh_()
-                z = tanh * softcap
+            z, tanh = _capped_logits(h, weight, softcap, scale)
             if stats:
                 mean_logit[rows] = z.mean(dim=-1)
                 is_top1[rows] = z.argmax(dim=-1) == t  # the first maximum, as TRL counts ties
