@@ -1,10 +1,10 @@
 """Paraphrased references for the judge's training answers: each source reference rewritten in other words by an
 instruction-tuned model (`data.paraphrase_model`), kept only where it states exactly the reference's facts.
 
-Why: word overlap with the reference separates the telecom gold answers (good median 0.63, partial 0.24, wrong
-0.14, off-topic 0.06), while every synthesised on-topic answer is an edit of the reference (overlap 0.9 or more):
-the gold answers all fall where training has only off-topic rows, and adapter v2 graded every one of them 1/1/1
-"answers a different question". Answers made from paraphrases cover the overlap of people's right answers.
+Why: the longest run of words an answer shares with its reference separates the telecom gold answers (good median
+10, partial 3, wrong 2, off-topic 1), while every synthesised on-topic answer keeps whole sentences of the
+reference (runs of 25-57 words): the gold answers all look like the off-topic rows, and adapter v2 graded every one
+of them 1/1/1 "answers a different question". Answers made from paraphrases copy no long run.
 Opt-in (`data.paraphrase_model`): Qwen2.5-Coder-0.5B-Instruct kept none of the references tried (README.md).
 
 Kept only if (`rejection` says why not): not empty, 0.5-1.8x the reference's length, not near-verbatim (word
