@@ -8,7 +8,7 @@ of them 1/1/1 "answers a different question". Answers made from paraphrases copy
 Opt-in (`data.paraphrase_model`): Qwen2.5-Coder-0.5B-Instruct kept none of the references tried (README.md).
 
 Kept only if (`rejection` says why not): not empty, 0.5-1.8x the reference's length, not near-verbatim (word
-sequence similarity < 0.8), and the same facts as the reference: every number, RFC number, number+unit and
+sequence similarity < 0.8), no run of more than 16 words copied from the reference, and the same facts as the reference: every number, RFC number, number+unit and
 protocol / product name (the things corruptions.py changes) of the one appears in the other, and nothing new. A
 rejected paraphrase leaves its question with the reference itself, as before.
 
@@ -32,6 +32,7 @@ PROMPT = ("Rewrite the answer below in your own words, as a different expert wou
           "Answer:\n{reference}")
 VERSION = 1  # bump when PROMPT or the acceptance rules change
 BATCH = 16
+MAX_COPIED_RUN = 16  # words in a row shared with the reference: the gold's right answers copy 5-16
 
 
 def facts(text: str) -> Counter:
@@ -63,9 +64,14 @@ def rejection(reference: str, paraphrase: str) -> str:
     ratio = len(paraphrase) / max(len(reference), 1)
     if not 0.5 <= ratio <= 1.8:
         return f"length {ratio:.2f}x the reference"
-    similarity = difflib.SequenceMatcher(None, _words(reference), _words(paraphrase), autojunk=False).ratio()
+    ref, new = _words(reference), _words(paraphrase)
+    matcher = difflib.SequenceMatcher(None, ref, new, autojunk=False)
+    similarity = matcher.ratio()
     if similarity >= 0.8:
         return f"near-verbatim (similarity {similarity:.2f})"
+    run = matcher.find_longest_match(0, len(ref), 0, len(new)).size
+    if run > MAX_COPIED_RUN:
+        return f"copies {run} words in a row"
     want, got = set(facts(reference)), set(facts(paraphrase))
     if want - got:
         return "drops " + ", ".join(sorted(v for _, v in want - got))

@@ -35,6 +35,15 @@ def test_a_rewrite_that_changes_a_fact_or_copies_is_rejected(text, reason):
     assert paraphrase.rejection(REF, text).startswith(reason)
 
 
+def test_a_rewrite_that_keeps_a_long_copied_run_is_rejected():
+    ref = ("The SMF controls PDU sessions, allocates UE IP addresses, selects the UPF and enforces the policies it "
+           "receives from the PCF over N7 for every session.")
+    rewrite = ("In a mobile core, handling of sessions sits with one network function, the SMF, which is in charge of "
+               "a lot: it controls PDU sessions, allocates UE IP addresses, selects the UPF and enforces the policies it "
+               "receives from the PCF over N7.")
+    assert paraphrase.rejection(ref, rewrite) == "copies 21 words in a row"  # "it controls ... over n7"; ratio < 0.8: not near-verbatim
+
+
 def test_facts_pair_numbers_with_their_units():
     found = paraphrase.facts("A 10 ms timer, 10 s later, 10 Mbps, RFC 1918 and OSPF.")
     assert {("number", "10 ms"), ("number", "10 s"), ("number", "10 Mbps"), ("rfc", "1918"),
