@@ -8,8 +8,9 @@ of them 1/1/1 "answers a different question". Answers made from paraphrases copy
 Opt-in (`data.paraphrase_model`): Qwen2.5-Coder-0.5B-Instruct kept none of the references tried (README.md).
 
 Kept only if (`rejection` says why not): not empty, 0.5-1.8x the reference's length, not near-verbatim (word
-sequence similarity < 0.8), no run of more than 16 words copied from the reference, and the same facts as the reference: every number, RFC number, number+unit and
-protocol / product name (the things corruptions.py changes) of the one appears in the other, and nothing new. A
+sequence similarity < 0.8), no run of more than 16 words copied from the reference, and the same facts as the
+reference: every number, RFC number, number+unit and protocol / product name (the things corruptions.py changes)
+of the one appears in the other, and nothing new. A
 rejected paraphrase leaves its question with the reference itself, as before.
 
 Built once per (model, references, prompt) and cached under cookbook.paths.cache_dir(); resumable (written after

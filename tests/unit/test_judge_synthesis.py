@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import replace
 from collections import defaultdict
+from dataclasses import replace
 
 import pytest
 

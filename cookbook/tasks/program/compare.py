@@ -15,9 +15,9 @@ from pathlib import Path
 
 from cookbook.config import RunConfig
 from cookbook.models import provenance
+from cookbook.peft_methods import PEFT_METHODS
 from cookbook.recipe import Recipe
 from cookbook.runs import write_json
-from cookbook.peft_methods import PEFT_METHODS
 from cookbook.tasks.method_runs import method_dir, method_spec, publish, run_columns, stamp_measured, train_method_run
 from cookbook.tasks.program.compare_report import write_domain_report, write_run_report
 from cookbook.tasks.program.evaluate import cached_samples, split_examples
@@ -81,7 +81,8 @@ def compare_programs(cfg: RunConfig, recipe: Recipe, config_name: str, methods: 
             key = {"ids": [e.id for e in first[:cfg.eval.batch_size]], "batch_size": cfg.eval.batch_size,
                    "max_new_tokens": cfg.eval.max_new_tokens}
             row["export"], _ = cached_samples(run_dir / "compare" / "export.json", key,
-                                              lambda: export_measures(tm, export, cfg, recipe, first))
+                                              lambda tm=tm, export=export, first=first:
+                                              export_measures(tm, export, cfg, recipe, first))
         rows.append(row)
         del tm
     metrics = {s: metric_keys(rows[0]["splits"][s]["overall"]) for s in splits}
