@@ -23,11 +23,6 @@ VARIANTS = [("rows", 256, 0), ("rows", 128, 0), ("blocked", 1024, 2048), ("block
             ("blocked", 1024, 8192), ("blocked", 1024, 16384), ("blocked", 256, 8192)]
 
 
-def _rows_per_chunk(value: int):
-    import cookbook.tasks.text.fused_head as fused_head
-
-    fused_head.BLOCKED_CHUNK_ROWS = value  # the blocked variant's row chunk is a module constant
-
 
 def time_variant(h, w, t, chunk_rows: int, vocab_block: int, repeats: int) -> float:
     best = float("inf")
@@ -57,8 +52,6 @@ def main(argv: list[str] | None = None) -> dict:
     flops = 4 * args.rows * args.vocab * args.hidden  # logits and hidden-state gradient, 2 flops per multiply-add
     rows = []
     for kind, chunk_rows, block in VARIANTS:
-        if block:
-            _rows_per_chunk(chunk_rows)
         seconds = time_variant(h, w, t, chunk_rows, block, args.repeats)
         rows.append({"variant": kind, "chunk_rows": chunk_rows, "vocab_block": block, "seconds": seconds,
                      "gflops": flops / seconds / 1e9})

@@ -38,9 +38,8 @@ def head_dims(vocab: int, vocab_block: int) -> set[int]:
     return {vocab} | ({vocab_block, vocab % vocab_block} - {0} if vocab_block else set())
 
 
-def group_of(name: str, shapes, vocab, rank: int) -> str:
-    """`vocab`: the vocabulary size, or the set of sizes head_dims gives."""
-    heads = vocab if isinstance(vocab, set) else {vocab}
+def group_of(name: str, shapes, heads: set[int], rank: int) -> str:
+    """`heads`: the sizes that mark the output layer (head_dims)."""
     dims = {d for s in shapes if isinstance(s, (list, tuple)) for d in s}
     if "scaled_dot_product" in name or "flash_attention" in name or name == "aten::bmm":
         return "attention"
@@ -59,10 +58,10 @@ def group_of(name: str, shapes, vocab, rank: int) -> str:
     return "other"
 
 
-def grouped_profile(events, vocab: int, rank: int) -> dict:
+def grouped_profile(events, heads: set[int], rank: int) -> dict:
     rows = {g: {"self_s": 0.0, "flops": 0.0} for g in GROUPS}
     for e in events:
-        g = group_of(e.key, e.input_shapes or [], vocab, rank)
+        g = group_of(e.key, e.input_shapes or [], heads, rank)
         rows[g]["self_s"] += e.self_cpu_time_total / 1e6
         if e.key in MATMULS:
             rows[g]["flops"] += _mm_flops(e.key, e.input_shapes or []) * e.count

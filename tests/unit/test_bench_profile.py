@@ -20,5 +20,5 @@ def test_blocked_head_operators_are_grouped_with_the_head():
 
 def test_whole_vocabulary_head_without_blocks():
     assert head_dims(VOCAB, 0) == {VOCAB}
-    assert group_of("aten::mm", [[256, HIDDEN], [HIDDEN, VOCAB]], VOCAB, RANK) == "LM head matmuls"
-    assert group_of("aten::mm", [[256, HIDDEN], [HIDDEN, BLOCK]], VOCAB, RANK) == "model linear layers"
+    assert group_of("aten::mm", [[256, HIDDEN], [HIDDEN, VOCAB]], {VOCAB}, RANK) == "LM head matmuls"
+    assert group_of("aten::mm", [[256, HIDDEN], [HIDDEN, BLOCK]], {VOCAB}, RANK) == "model linear layers"

@@ -15,7 +15,7 @@ import types
 import torch
 from transformers.modeling_outputs import CausalLMOutputWithPast
 
-from cookbook.tasks.text.fused_head import fused_logprobs, head_is_frozen
+from cookbook.tasks.text.fused_head import BLOCKED_CHUNK_ROWS, fused_logprobs, head_is_frozen
 
 
 class _ChunkedCrossEntropy(torch.autograd.Function):
@@ -117,7 +117,8 @@ def add_completion_loss_head(model, chunk_rows: int = 256, fused: bool = True, v
     def head(hidden, targets, keep, weight, softcap, scale, num_items_in_batch):
         h, t = hidden[keep], targets[keep]
         if fused and head_is_frozen(weight):
-            total = -fused_logprobs(h, weight, t, chunk_rows, softcap, scale, vocab_block=vocab_block).sum()
+            rows = BLOCKED_CHUNK_ROWS if vocab_block else chunk_rows  # blocks make wide row chunks cheap
+            total = -fused_logprobs(h, weight, t, rows, softcap, scale, vocab_block=vocab_block).sum()
         else:
             total = chunked_cross_entropy(h, weight, t, chunk_rows, softcap, scale)
         denom = keep.sum().clamp(min=1) if num_items_in_batch is None else num_items_in_batch

@@ -95,7 +95,7 @@ class _FusedHeadLogProbs(torch.autograd.Function):
         logp = hidden.new_empty(n)
         grad = torch.empty_like(hidden) if need_grad else None
         if vocab_block and not stats:
-            for rows in balanced_chunks(n, BLOCKED_CHUNK_ROWS):
+            for rows in balanced_chunks(n, chunk_rows):
                 logp[rows], g = _blocked_rows(hidden[rows], weight, targets[rows], vocab_block, softcap, scale,
                                               need_grad)
                 if need_grad:
@@ -154,8 +154,8 @@ def fused_logprobs(hidden, weight, targets, chunk_rows: int = 256, softcap=None,
     """log p(target) per row (and, with `stats`, entropy, mean logit, is_top1), equal to
     log_softmax(softcap(hidden @ weight.T * scale)).gather(targets). Differentiable wrt `hidden` only: the
     caller must not pass a weight that requires grad. `vocab_block` > 0: the vocabulary-blocked online softmax
-    (`_blocked_rows`, BLOCKED_CHUNK_ROWS rows at a time; not with `stats`, which take whole-vocabulary rows of
-    `chunk_rows`)."""
+    (`_blocked_rows`, `chunk_rows` rows at a time: callers pass BLOCKED_CHUNK_ROWS; not with `stats`, which take
+    whole-vocabulary rows)."""
     if weight.requires_grad and torch.is_grad_enabled():
         raise ValueError("fused head: the output weights require grad; use the chunked head for them")
     need_grad = torch.is_grad_enabled() and hidden.requires_grad
